@@ -1,0 +1,43 @@
+# The two commands: `make demo` and `make test`. Both (re)create .venv when it is missing or
+# older than pyproject.toml, so a second run with nothing changed starts at once.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck unit bench locales clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python -m bot sandbox
+
+test: $(STAMP) lint typecheck unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/updates.py
+
+# After changing texts in the code: refresh the catalogs, then translate what is new.
+locales: $(STAMP)
+	$(BIN)/pybabel extract -k _ -k __ -k N_ --no-location --omit-header \
+		-o bot/locales/messages.pot bot handlers jobs storage
+	$(BIN)/pybabel update --no-fuzzy-matching --no-location --width 99 \
+		-i bot/locales/messages.pot -d bot/locales -D messages
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

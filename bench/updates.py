@@ -1,0 +1,175 @@
+"""Updates per second through the whole stack, as a ratio to an echo handler.
+
+The sandbox runs in its own process (as Telegram would be); this process runs the bot built by
+the production factory over a store of 10,000 items. Each phase pushes the same number of user
+messages into the sandbox and times until every answer has arrived there:
+
+- echo: a bare dispatcher whose one handler echoes the text (the baseline);
+- /latest and /region Чернігів: the real bot.
+
+Prints updates/s for each and the ratios; the target is >= 0.6 of the echo rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import random
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import aiohttp
+from aiogram import Dispatcher, Router
+from aiogram.types import Message
+from bot.sandbox.server import SANDBOX_TOKEN
+
+from bot.factory import build_bot, build_dispatcher, open_storage
+from bot.regions import REGIONS
+from bot.settings import Settings
+from storage.models import NewItem
+from storage.repositories import Storage
+
+ROOT = Path(__file__).resolve().parent.parent
+
+ITEMS = 10_000
+USERS = 500
+
+
+async def start_sandbox() -> tuple[asyncio.subprocess.Process, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        *("-m", "bot.sandbox.server", "--port", "0", "--limits", "off"),
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    line = (await process.stdout.readline()).decode()
+    if not line.startswith("SANDBOX READY"):
+        process.kill()
+        raise RuntimeError(f"sandbox did not start: {line!r}")
+    return process, line.split()[-1]
+
+
+async def fill_store(store: Storage) -> None:
+    rng = random.Random(7)
+    codes = [region.code for region in REGIONS]
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    items = [
+        NewItem(
+            region_code="UA-74" if n % 10 == 0 else rng.choice(codes),
+            title=f"Новина номер {n}: "
+            + " ".join(rng.choice(["громада", "область", "рада"]) for _ in range(8)),
+            url=f"https://example.org/news/{n}",
+            source_name="Обласна адміністрація",
+            published_at=start + timedelta(minutes=n),
+        )
+        for n in range(ITEMS)
+    ]
+    await store.items.add_many(items)
+
+
+async def sent_total(http: aiohttp.ClientSession, url: str) -> int:
+    async with http.get(f"{url}/sandbox/stats") as response:
+        stats = await response.json()
+    return int(stats["sent_total"])
+
+
+async def measure(
+    http: aiohttp.ClientSession,
+    url: str,
+    dispatcher: Dispatcher,
+    settings: Settings,
+    text: str,
+    count: int,
+) -> float:
+    """Updates/s: `count` messages from USERS users, answered one message each."""
+    bot = build_bot(settings, token=SANDBOX_TOKEN)
+    polling = asyncio.create_task(
+        dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1)
+    )
+    try:
+        await asyncio.sleep(0.5)
+        before = await sent_total(http, url)
+        messages = [
+            {"chat_id": 10_000 + n % USERS, "user_id": 10_000 + n % USERS, "text": text}
+            for n in range(count)
+        ]
+        started = time.perf_counter()
+        async with http.post(f"{url}/sandbox/updates", json={"messages": messages}) as response:
+            response.raise_for_status()
+        while await sent_total(http, url) - before < count:
+            if time.perf_counter() - started > 120:
+                raise TimeoutError(f"{text!r}: answers did not arrive")
+            await asyncio.sleep(0.02)
+        return count / (time.perf_counter() - started)
+    finally:
+        await dispatcher.stop_polling()
+        with contextlib.suppress(asyncio.CancelledError):
+            await polling
+        await bot.session.close()
+
+
+def echo_dispatcher() -> Dispatcher:
+    router = Router()
+
+    @router.message()
+    async def echo(message: Message) -> None:
+        await message.answer(message.text or "?")
+
+    dispatcher = Dispatcher()
+    dispatcher.include_router(router)
+    return dispatcher
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--updates", type=int, default=3000, help="updates per phase")
+    args = parser.parse_args()
+    process, url = await start_sandbox()
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            settings = Settings(
+                _env_file=None,  # type: ignore[call-arg]
+                telegram_api_url=url,
+                database_path=Path(folder) / "bench.db",
+            )
+            store = await open_storage(settings)
+            await fill_store(store)
+            async with aiohttp.ClientSession() as http:
+                results: dict[str, float] = {}
+                # Warm up once, then echo before and after the real phases to see the noise.
+                await measure(http, url, echo_dispatcher(), settings, "warm-up", 300)
+                results["echo"] = await measure(
+                    http, url, echo_dispatcher(), settings, "echo", args.updates
+                )
+                for text in ("/latest", "/region Чернігів"):
+                    results[text] = await measure(
+                        http, url, build_dispatcher(settings, store), settings, text, args.updates
+                    )
+                echo_again = await measure(
+                    http, url, echo_dispatcher(), settings, "echo", args.updates
+                )
+                baseline = (results["echo"] + echo_again) / 2
+            await store.db.close()
+    finally:
+        process.terminate()
+        await asyncio.wait_for(process.wait(), timeout=10)
+    print(f"items in store: {ITEMS}, updates per phase: {args.updates}")
+    print(
+        f"echo baseline: {baseline:8.0f} updates/s (runs: {results['echo']:.0f}, {echo_again:.0f})"
+    )
+    for text in ("/latest", "/region Чернігів"):
+        ratio = results[text] / baseline
+        verdict = "ok" if ratio >= 0.6 else "BELOW TARGET"
+        print(
+            f"{text:18s} {results[text]:8.0f} updates/s  "
+            f"ratio {ratio:.2f} (target >= 0.60) {verdict}"
+        )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,46 @@
+"""`python -m bot` runs the bot; `python -m bot sandbox` runs the offline demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from bot.logs import setup_logging
+from bot.settings import settings_or_exit
+from storage.db import DatabaseError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("run", help="run the bot against TELEGRAM_API_URL (the default)")
+    sandbox = commands.add_parser(
+        "sandbox", help="the offline demo: sandbox + bot + terminal chat"
+    )
+    sandbox.add_argument("--database", help="demo database (default: a fresh temporary one)")
+    args = parser.parse_args(argv)
+
+    if args.command == "sandbox":
+        from bot.sandbox.demo import run_demo
+
+        settings = settings_or_exit()
+        setup_logging("WARNING")
+        return asyncio.run(run_demo(settings, database=args.database))
+
+    settings = settings_or_exit(require_token=True)
+    setup_logging(settings.log_level)
+    from bot.app import run_polling
+
+    try:
+        asyncio.run(run_polling(settings))
+    except DatabaseError as exc:
+        print(f"visnyk: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

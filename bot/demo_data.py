@@ -1,0 +1,101 @@
+"""Demo data for the offline sandbox, written from the project's source document.
+
+Illustrative only: the five "Останні новини Чернігівщини" headlines of 12 November 2025 with
+their times and leads, and the article on the e-democracy conference in Chernihiv. The source
+document gives no links, so the items have none; it gives the conference's days (23–24 May)
+but no year or publication time, so the article is dated to the conference's last day.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from storage.models import NewItem
+
+KYIV = ZoneInfo("Europe/Kyiv")
+CHERNIHIV = "UA-74"
+CHERNIHIV_ADMINISTRATION = "Чернігівська ОВА"
+
+
+def _at(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=KYIV)
+
+
+DEMO_ITEMS: tuple[NewItem, ...] = (
+    NewItem(
+        region_code=CHERNIHIV,
+        title=("Українське експертне середовище зміцнює свій потенціал у питаннях е-врядування"),
+        summary=(
+            "Всеукраїнська конференція з питань електронної демократії проходила в місті "
+            "Чернігів 23 – 24 травня. Мережа “Моніторинг-Груп” сьогодні вже об’єднує 13 регіонів "
+            "України; на конференції до неї прийняли представників Львівської, Житомирської, "
+            "Херсонської та Полтавської областей."
+        ),
+        published_at=_at(2025, 5, 24, 18, 0),
+    ),
+    NewItem(
+        region_code=CHERNIHIV,
+        title=(
+            "У січні-жовтні 2025 року на Чернігівщині сплачено 34,7 млрд гривень податків, "
+            "зборів та єдиного внеску"
+        ),
+        summary=(
+            "До бюджетів усіх рівнів Чернігівської області платниками податків у січні-жовтні "
+            "2025 року сплачено 22 млрд грн податків, зборів та обов’язкових платежів."
+        ),
+        source_name=CHERNIHIV_ADMINISTRATION,
+        published_at=_at(2025, 11, 12, 10, 50),
+    ),
+    NewItem(
+        region_code=CHERNIHIV,
+        title=(
+            "«Гроші ходять за людиною»: у Комарівській громаді реалізується експериментальний "
+            "соціальний проєкт"
+        ),
+        summary=(
+            "Заступниця голови ОДА Жанна Шерстюк учора, 11 листопада, перебувала з робочим "
+            "візитом у Комарівській громаді Ніжинського району."
+        ),
+        source_name=CHERNIHIV_ADMINISTRATION,
+        published_at=_at(2025, 11, 12, 15, 12),
+    ),
+    NewItem(
+        region_code=CHERNIHIV,
+        title="У Ніжині запрацював третій на Чернігівщині офіс «Зроблено в Україні»",
+        summary=(
+            "Відкрили його сьогодні на базі місцевої філії Чернігівського обласного центру "
+            "зайнятості."
+        ),
+        source_name=CHERNIHIV_ADMINISTRATION,
+        published_at=_at(2025, 11, 12, 15, 19),
+    ),
+    NewItem(
+        region_code=CHERNIHIV,
+        title=(
+            "Шукала легкого заробітку в Інтернеті та втратила майже 73 тисячі гривень: поліція "
+            "Чернігівщини застерігає громадян від шахрайських схем"
+        ),
+        summary=(
+            "Поліція закликає громадян не довіряти заманливим оголошенням в інтернеті про "
+            "«легкий заробіток»: ставити «лайки» та викупати віртуальний товар, «дивитися відео "
+            "і заробляти» тощо."
+        ),
+        source_name=CHERNIHIV_ADMINISTRATION,
+        published_at=_at(2025, 11, 12, 15, 24),
+    ),
+    NewItem(
+        region_code=CHERNIHIV,
+        title=(
+            "Екологічне виховання – шлях до збереження природи для майбутніх поколінь: брифінг "
+            "у Чернігівський ОВА"
+        ),
+        summary=(
+            "Екологічне виховання – один із важливих напрямів діяльності Департаменту екології "
+            "та природних ресурсів ОДА. Про це сьогодні розповіла заступниця директора "
+            "Департаменту Віталіна Синіговець на брифінгу в медіацентрі ОВА."
+        ),
+        source_name=CHERNIHIV_ADMINISTRATION,
+        published_at=_at(2025, 11, 12, 15, 28),
+    ),
+)

@@ -1,0 +1,101 @@
+"""The one place that builds the bot: `__main__`, the demo, tests and benchmarks all call it."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramAPIError
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.types import BotCommand, BotCommandScopeDefault
+from aiogram.utils.callback_answer import CallbackAnswerMiddleware
+from aiogram.utils.i18n import I18n
+
+from bot.i18n import LOCALES, N_, LanguageMiddleware, build_i18n
+from bot.regions import REGIONS
+from bot.retry import RetryMiddleware
+from bot.settings import Settings
+from handlers import build_router
+from storage.db import Database
+from storage.repositories import Storage
+
+log = logging.getLogger(__name__)
+
+# The menu Telegram shows under "/", per language ("" is the fallback for every other one).
+MENU_COMMANDS = (
+    ("start", N_("Main menu")),
+    ("latest", N_("Latest news")),
+    ("region", N_("News of a region")),
+    ("help", N_("Help")),
+)
+
+
+def build_bot(settings: Settings, token: str | None = None) -> Bot:
+    """A Bot for `settings.telegram_api_url` with HTML as the default parse mode."""
+    secret = token or (settings.bot_token.get_secret_value() if settings.bot_token else None)
+    if not secret:
+        raise ValueError("BOT_TOKEN is required")
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    session.middleware(RetryMiddleware())
+    return Bot(
+        secret,
+        session=session,
+        default=DefaultBotProperties(
+            parse_mode=ParseMode.HTML,
+            # Lists of headlines: one preview of the first link would only get in the way.
+            link_preview_is_disabled=True,
+        ),
+    )
+
+
+async def open_storage(settings: Settings) -> Storage:
+    """Open and migrate the database, and make its region list match the code's."""
+    db = await Database.open(settings.database_path)
+    store = Storage(db)
+    await store.regions.sync((region.code, region.name_uk, region.name_en) for region in REGIONS)
+    return store
+
+
+def build_dispatcher(
+    settings: Settings,
+    store: Storage,
+    *,
+    i18n: I18n | None = None,
+    fsm_storage: BaseStorage | None = None,
+) -> Dispatcher:
+    """The dispatcher with every router, middleware and dependency wired."""
+    i18n = i18n or build_i18n()
+    dispatcher = Dispatcher(
+        storage=fsm_storage or MemoryStorage(),
+        settings=settings,
+        store=store,
+        i18n=i18n,
+    )
+    LanguageMiddleware(i18n).setup(dispatcher)
+    dispatcher.callback_query.middleware(CallbackAnswerMiddleware())
+    dispatcher.include_router(build_router())
+    dispatcher.startup.register(set_menu)
+    return dispatcher
+
+
+async def set_menu(bot: Bot, i18n: I18n) -> None:
+    """Telegram's command menu in Ukrainian (the default) and English."""
+    for locale in LOCALES:
+        commands = [
+            BotCommand(command=name, description=i18n.gettext(description, locale=locale))
+            for name, description in MENU_COMMANDS
+        ]
+        languages = ("", locale) if locale == "uk" else (locale,)
+        for language in languages:
+            try:
+                await bot.set_my_commands(
+                    commands, scope=BotCommandScopeDefault(), language_code=language or None
+                )
+            except TelegramAPIError as exc:
+                # The menu is a convenience: a failure must not keep the bot from starting.
+                log.warning("could not set the command menu (%s): %s", language or "default", exc)

@@ -1,0 +1,88 @@
+"""HTML for Telegram: items, lists of items, and answers that fit in one message.
+
+Everything from outside (titles, summaries, names, URLs) is escaped here, once.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from aiogram.utils.i18n import gettext as _
+
+from bot.regions import get_region
+from storage.models import Item
+
+MESSAGE_LIMIT = 4096  # Telegram's limit, in UTF-16 code units of the text
+TITLE_LIMIT = 300
+_TAG = re.compile(r"<[^>]*>")
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def trim(text: str, limit: int) -> str:
+    """Cut plain text to `limit` characters at a word boundary, marking the cut with '…'."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:—-") + "…"
+
+
+def safe_url(url: str | None) -> str | None:
+    """Only http(s) links become anchors; anything else is shown as plain text."""
+    if url and url.startswith(("http://", "https://")) and len(url) <= 2048:
+        return url
+    return None
+
+
+def local_time(moment: datetime, tz: ZoneInfo) -> str:
+    return moment.astimezone(tz).strftime("%d.%m.%Y %H:%M")
+
+
+def item_block(item: Item, tz: ZoneInfo, lang: str) -> str:
+    """One item in a list: time and region, linked title, source."""
+    region = get_region(item.region_code)
+    region_name = region.short(lang) if region else item.region_code
+    head = f"🕒 {local_time(item.published_at, tz)} · {html.escape(region_name)}"
+    if item.is_breaking:
+        head = "🔴 <b>" + html.escape(_("Breaking")) + "</b> · " + head
+    title = html.escape(trim(item.title, TITLE_LIMIT))
+    url = safe_url(item.url)
+    title_line = f'<b><a href="{html.escape(url)}">{title}</a></b>' if url else f"<b>{title}</b>"
+    lines = [head, title_line]
+    if item.source_name:
+        lines.append(f"<i>{html.escape(trim(item.source_name, 100))}</i>")
+    return "\n".join(lines)
+
+
+def pack(blocks: Iterable[str], *, header: str = "", limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Join blocks into as few messages as fit the limit, never cutting a block in two.
+
+    Blocks must be complete HTML; one longer than the limit alone is an error of the caller
+    (item blocks are bounded by TITLE_LIMIT), and is replaced by a trimmed plain-text copy.
+    """
+    separator = "\n\n"
+    messages: list[str] = []
+    current = header
+    for raw_block in blocks:
+        block = raw_block
+        if utf16_len(block) > limit:
+            block = html.escape(trim(html.unescape(_TAG.sub("", block)), limit // 2))
+        candidate = f"{current}{separator}{block}" if current else block
+        if utf16_len(candidate) <= limit:
+            current = candidate
+            continue
+        messages.append(current)
+        current = block
+    if current:
+        messages.append(current)
+    return messages

@@ -1,0 +1,202 @@
+"""Reading the news: /latest [N], /region [name], and the buttons that lead there."""
+
+from __future__ import annotations
+
+import html
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+
+from bot.formatting import item_block, pack
+from bot.regions import ALL_UKRAINE, Region, get_region, match_region
+from bot.settings import Settings
+from handlers.keyboards import (
+    MenuAction,
+    MenuCb,
+    RegionAction,
+    RegionCb,
+    regions_keyboard,
+    suggestions_keyboard,
+)
+from storage.models import Item
+from storage.repositories import Storage
+
+DEFAULT_LATEST = 5
+MAX_LATEST = 20
+REGION_LATEST = 10
+
+
+async def send_items(
+    bot: Bot,
+    chat_id: int,
+    items: list[Item],
+    *,
+    header: str,
+    empty: str,
+    settings: Settings,
+    lang: str,
+    reply_markup: InlineKeyboardMarkup | None = None,
+) -> None:
+    """The items as one message, or several when they do not fit in one."""
+    if not items:
+        await bot.send_message(chat_id, empty, reply_markup=reply_markup)
+        return
+    blocks = [item_block(item, settings.tz, lang) for item in items]
+    messages = pack(blocks, header=header)
+    for number, text in enumerate(messages, start=1):
+        markup = reply_markup if number == len(messages) else None
+        await bot.send_message(chat_id, text, reply_markup=markup)
+
+
+def parse_count(args: str | None) -> int | None:
+    """N for /latest: absent means the default; anything but 1..20 is None (an error)."""
+    if args is None or not args.strip():
+        return DEFAULT_LATEST
+    word = args.split()[0]
+    if len(args.split()) != 1 or not word.isdecimal() or len(word) > 3:
+        return None
+    count = int(word)
+    return count if 1 <= count <= MAX_LATEST else None
+
+
+async def show_latest(
+    bot: Bot, chat_id: int, count: int, store: Storage, settings: Settings, lang: str
+) -> None:
+    items = await store.items.latest(count)
+    await send_items(
+        bot,
+        chat_id,
+        items,
+        header="📰 <b>" + html.escape(_("Latest news")) + "</b>",
+        empty=_("No news yet. Check back a little later."),
+        settings=settings,
+        lang=lang,
+    )
+
+
+async def show_region(
+    bot: Bot, chat_id: int, region: Region, store: Storage, settings: Settings, lang: str
+) -> None:
+    # "All Ukraine" reads everything; a region reads its own items.
+    codes = None if region.code == ALL_UKRAINE else {region.code}
+    items = await store.items.latest(REGION_LATEST, codes)
+    name = html.escape(region.short(lang))
+    await send_items(
+        bot,
+        chat_id,
+        items,
+        header="📍 <b>" + _("{region}: latest news").format(region=name) + "</b>",
+        empty=_("No news for {region} yet.").format(region=name),
+        settings=settings,
+        lang=lang,
+    )
+
+
+async def cmd_latest(
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    store: Storage,
+    settings: Settings,
+    i18n: I18n,
+) -> None:
+    """/latest [N]: the N newest items."""
+    count = parse_count(command.args)
+    if count is None:
+        await message.answer(
+            _("Please give a number from 1 to {max}, for example: /latest 10").format(
+                max=MAX_LATEST
+            )
+        )
+        return
+    await show_latest(bot, message.chat.id, count, store, settings, i18n.current_locale)
+
+
+async def cmd_region(
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    store: Storage,
+    settings: Settings,
+    i18n: I18n,
+) -> None:
+    """/region [name]: a keyboard of regions, or the named region's news."""
+    lang = i18n.current_locale
+    if not command.args or not command.args.strip():
+        await message.answer(_("Choose a region:"), reply_markup=regions_keyboard(lang))
+        return
+    await answer_region_query(message, command.args, bot, store, settings, lang)
+
+
+async def answer_region_query(
+    message: Message, query: str, bot: Bot, store: Storage, settings: Settings, lang: str
+) -> None:
+    match = match_region(query)
+    if match.region is not None:
+        await show_region(bot, message.chat.id, match.region, store, settings, lang)
+        return
+    shown = html.escape(" ".join(query.split())[:64])
+    if match.suggestions:
+        text = _("Region “{query}” not found. Did you mean one of these?").format(query=shown)
+    else:
+        text = _("Region “{query}” not found. Choose from the list:").format(query=shown)
+    await message.answer(text, reply_markup=suggestions_keyboard(lang, match.suggestions))
+
+
+async def on_region_button(
+    callback: CallbackQuery,
+    callback_data: RegionCb,
+    callback_answer: CallbackAnswer,
+    bot: Bot,
+    store: Storage,
+    settings: Settings,
+    i18n: I18n,
+) -> None:
+    """A region button: that region's news."""
+    region = get_region(callback_data.code)
+    if region is None or callback.message is None:
+        stale(callback_answer, _("This button is out of date. Try /region."))
+        return
+    await show_region(bot, callback.message.chat.id, region, store, settings, i18n.current_locale)
+
+
+async def on_menu_button(
+    callback: CallbackQuery,
+    callback_data: MenuCb,
+    callback_answer: CallbackAnswer,
+    bot: Bot,
+    store: Storage,
+    settings: Settings,
+    i18n: I18n,
+) -> None:
+    """The /start menu: regions keyboard or latest news."""
+    if callback.message is None:
+        stale(callback_answer, _("This button is out of date. Try /start."))
+        return
+    lang = i18n.current_locale
+    chat_id = callback.message.chat.id
+    if callback_data.action is MenuAction.REGIONS:
+        await bot.send_message(chat_id, _("Choose a region:"), reply_markup=regions_keyboard(lang))
+    else:
+        await show_latest(bot, chat_id, DEFAULT_LATEST, store, settings, lang)
+
+
+def stale(callback_answer: CallbackAnswer, text: str) -> None:
+    """Answer a button press with an alert (the middleware sends it once the handler returns)."""
+    callback_answer.text = text
+    callback_answer.show_alert = True
+
+
+def router() -> Router:
+    news = Router(name=__name__)
+    news.message.register(cmd_latest, Command("latest"))
+    news.message.register(cmd_region, Command("region"))
+    news.channel_post.register(cmd_latest, Command("latest"))
+    news.channel_post.register(cmd_region, Command("region"))
+    news.callback_query.register(on_region_button, RegionCb.filter(F.action == RegionAction.SHOW))
+    news.callback_query.register(on_menu_button, MenuCb.filter())
+    return news

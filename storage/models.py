@@ -1,0 +1,68 @@
+"""Plain values that repositories return: no aiogram, no connection, nothing mutable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+
+class ItemKind(StrEnum):
+    NEWS = "news"
+    BREAKING = "breaking"
+    EVENT = "event"
+
+
+class ChatType(StrEnum):
+    PRIVATE = "private"
+    GROUP = "group"
+    SUPERGROUP = "supergroup"
+    CHANNEL = "channel"
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    id: int
+    region_code: str
+    kind: ItemKind
+    title: str  # plain text, unescaped; formatting escapes it
+    summary: str  # plain text
+    url: str | None
+    source_name: str
+    published_at: datetime  # aware, UTC
+
+    @property
+    def is_breaking(self) -> bool:
+        return self.kind is ItemKind.BREAKING
+
+
+@dataclass(frozen=True, slots=True)
+class NewItem:
+    """An item before it is stored."""
+
+    region_code: str
+    title: str
+    published_at: datetime
+    summary: str = ""
+    url: str | None = None
+    source_name: str = ""
+    kind: ItemKind = ItemKind.NEWS
+
+
+@dataclass(frozen=True, slots=True)
+class Chat:
+    id: int
+    type: ChatType
+    title: str | None
+    language: str | None
+    active: bool
+
+
+def to_timestamp(moment: datetime) -> int:
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: pass an aware one")
+    return int(moment.timestamp())
+
+
+def from_timestamp(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)

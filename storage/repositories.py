@@ -1,0 +1,146 @@
+"""Repositories: one statement or one guarded transaction per method."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Collection, Iterable, Sequence
+
+import aiosqlite
+
+from storage.db import Database
+from storage.models import Chat, ChatType, Item, ItemKind, NewItem, from_timestamp, to_timestamp
+
+_ITEM_COLUMNS = "id, region_code, kind, title, summary, url, source_name, published_at"
+
+
+def _item(row: aiosqlite.Row) -> Item:
+    return Item(
+        id=row["id"],
+        region_code=row["region_code"],
+        kind=ItemKind(row["kind"]),
+        title=row["title"],
+        summary=row["summary"],
+        url=row["url"],
+        source_name=row["source_name"],
+        published_at=from_timestamp(row["published_at"]),
+    )
+
+
+class RegionsRepo:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def sync(self, regions: Iterable[tuple[str, str, str]]) -> None:
+        """Upsert (code, name_uk, name_en) rows: the code's region list is the truth."""
+        rows = list(regions)
+        async with self._db.transaction() as connection:
+            await connection.executemany(
+                "INSERT INTO regions (code, name_uk, name_en) VALUES (?, ?, ?) "
+                "ON CONFLICT (code) DO UPDATE SET name_uk = excluded.name_uk, "
+                "name_en = excluded.name_en",
+                rows,
+            )
+
+    async def codes(self) -> set[str]:
+        rows = await self._db.fetchall("SELECT code FROM regions")
+        return {row["code"] for row in rows}
+
+
+class ItemsRepo:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def add(self, item: NewItem) -> int:
+        return (await self.add_many([item]))[0]
+
+    async def add_many(self, items: Sequence[NewItem]) -> list[int]:
+        now = int(time.time())
+        ids = []
+        async with self._db.transaction() as connection:
+            for item in items:
+                cursor = await connection.execute(
+                    "INSERT INTO items (region_code, kind, title, summary, url, source_name, "
+                    "published_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        item.region_code,
+                        item.kind.value,
+                        item.title,
+                        item.summary,
+                        item.url,
+                        item.source_name,
+                        to_timestamp(item.published_at),
+                        now,
+                    ),
+                )
+                ids.append(cursor.lastrowid or 0)
+                await cursor.close()
+        return ids
+
+    async def latest(self, limit: int, regions: Collection[str] | None = None) -> list[Item]:
+        """Newest first; `regions` narrows to those codes (None means every region)."""
+        if regions is None:
+            rows = await self._db.fetchall(
+                f"SELECT {_ITEM_COLUMNS} FROM items WHERE retracted_at IS NULL "
+                "ORDER BY published_at DESC, id DESC LIMIT ?",
+                (limit,),
+            )
+        else:
+            codes = sorted(regions)
+            if not codes:
+                return []
+            marks = ", ".join("?" * len(codes))
+            rows = await self._db.fetchall(
+                f"SELECT {_ITEM_COLUMNS} FROM items WHERE retracted_at IS NULL "
+                f"AND region_code IN ({marks}) ORDER BY published_at DESC, id DESC LIMIT ?",
+                (*codes, limit),
+            )
+        return [_item(row) for row in rows]
+
+    async def get(self, item_id: int) -> Item | None:
+        row = await self._db.fetchone(
+            f"SELECT {_ITEM_COLUMNS} FROM items WHERE id = ?", (item_id,)
+        )
+        return _item(row) if row else None
+
+    async def count(self) -> int:
+        row = await self._db.fetchone("SELECT count(*) FROM items")
+        return int(row[0]) if row else 0
+
+
+class ChatsRepo:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def upsert(
+        self, chat_id: int, chat_type: ChatType, title: str | None, language: str | None
+    ) -> Chat:
+        """Remember a chat that spoke to the bot (and mark it active again)."""
+        now = int(time.time())
+        await self._db.execute(
+            "INSERT INTO chats (id, type, title, language, active, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, 1, ?, ?) ON CONFLICT (id) DO UPDATE SET type = excluded.type, "
+            "title = excluded.title, language = coalesce(excluded.language, chats.language), "
+            "active = 1, updated_at = excluded.updated_at",
+            (chat_id, chat_type.value, title, language, now, now),
+        )
+        return Chat(chat_id, chat_type, title, language, active=True)
+
+    async def get(self, chat_id: int) -> Chat | None:
+        row = await self._db.fetchone(
+            "SELECT id, type, title, language, active FROM chats WHERE id = ?", (chat_id,)
+        )
+        if row is None:
+            return None
+        return Chat(
+            row["id"], ChatType(row["type"]), row["title"], row["language"], bool(row["active"])
+        )
+
+
+class Storage:
+    """The repositories over one database, handed to handlers as `storage`."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.regions = RegionsRepo(db)
+        self.items = ItemsRepo(db)
+        self.chats = ChatsRepo(db)

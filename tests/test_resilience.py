@@ -1,0 +1,51 @@
+"""Telegram's own trouble (flood control, server errors) never leaves a user without an answer."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.factory import build_bot, build_dispatcher
+from bot.sandbox.server import SANDBOX_TOKEN, BotAPISandbox, ChatFault, RateLimits
+from bot.settings import Settings
+from storage.repositories import Storage
+from tests.client import USER_ID
+
+
+@pytest.fixture
+async def limited(settings: Settings, store: Storage) -> AsyncIterator[BotAPISandbox]:
+    """The bot against a sandbox that enforces Telegram's limits."""
+    async with BotAPISandbox(limits=RateLimits(per_chat_burst=1)) as sandbox:
+        bot_settings = settings.model_copy(update={"telegram_api_url": sandbox.base_url})
+        bot = build_bot(bot_settings, token=SANDBOX_TOKEN)
+        dispatcher = build_dispatcher(bot_settings, store)
+        polling = asyncio.create_task(
+            dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1)
+        )
+        try:
+            yield sandbox
+        finally:
+            await dispatcher.stop_polling()
+            await asyncio.wait_for(polling, timeout=5)
+            await bot.session.close()
+
+
+async def test_a_burst_of_commands_in_one_chat_is_answered_in_full(
+    limited: BotAPISandbox,
+) -> None:
+    for _ in range(3):
+        limited.send_message(USER_ID, "/help", user_id=USER_ID)
+    answers = await limited.wait_for(USER_ID, 3, timeout=10)
+    assert len(answers) == 3
+    assert limited.errors[429] >= 1  # the sandbox did push back, and the bot waited it out
+    assert all("/latest" in answer.plain_text for answer in answers)
+
+
+async def test_a_server_error_is_retried(limited: BotAPISandbox) -> None:
+    limited.set_fault(USER_ID, ChatFault("server_error", times=2))
+    limited.send_message(USER_ID, "/start", user_id=USER_ID)
+    [answer] = await limited.wait_for(USER_ID, 1, timeout=10)
+    assert "Вісник" in answer.plain_text
+    assert limited.errors[500] == 2
