@@ -25,10 +25,10 @@ from pathlib import Path
 import aiohttp
 from aiogram import Dispatcher, Router
 from aiogram.types import Message
-from bot.sandbox.server import SANDBOX_TOKEN
 
 from bot.factory import build_bot, build_dispatcher, open_storage
 from bot.regions import REGIONS
+from bot.sandbox.server import SANDBOX_TOKEN
 from bot.settings import Settings
 from storage.models import NewItem
 from storage.repositories import Storage
