@@ -57,7 +57,8 @@ def item_block(item: Item, tz: ZoneInfo, lang: str) -> str:
         head = "🔴 <b>" + html.escape(_("Breaking")) + "</b> · " + head
     title = html.escape(trim(item.title, TITLE_LIMIT))
     url = safe_url(item.url)
-    title_line = f'<b><a href="{html.escape(url)}">{title}</a></b>' if url else f"<b>{title}</b>"
+    # A link already stands out; only a title without one is set in bold.
+    title_line = f'<a href="{html.escape(url)}">{title}</a>' if url else f"<b>{title}</b>"
     lines = [head, title_line]
     if item.source_name:
         lines.append(f"<i>{html.escape(trim(item.source_name, 100))}</i>")

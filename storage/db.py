@@ -133,6 +133,14 @@ class Database:
             await cursor.close()
             return lastrowid
 
+    async def execute_count(self, sql: str, params: tuple[object, ...] = ()) -> int:
+        """One write statement in autocommit mode; returns the number of rows changed."""
+        async with self._write_lock:
+            cursor = await self.connection.execute(sql, params)
+            changed = cursor.rowcount
+            await cursor.close()
+            return changed
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """Several statements that commit together or not at all."""

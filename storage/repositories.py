@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Collection, Iterable, Sequence
 
@@ -47,8 +48,21 @@ class RegionsRepo:
 
 
 class ItemsRepo:
+    """Items. Reads of the newest items are cached until the next write through this repository.
+
+    /latest and /region are the hottest reads and change only when items do; the bot's process
+    is the one writer of its database (see README), so its own writes are the only invalidation.
+    """
+
+    _CACHE_SIZE = 256
+
     def __init__(self, db: Database) -> None:
         self._db = db
+        # One shared query per key: concurrent readers of a cold key await the same task.
+        self._latest: dict[tuple[int, frozenset[str] | None], asyncio.Task[list[Item]]] = {}
+
+    def _changed(self) -> None:
+        self._latest.clear()
 
     async def add(self, item: NewItem) -> int:
         return (await self.add_many([item]))[0]
@@ -56,28 +70,59 @@ class ItemsRepo:
     async def add_many(self, items: Sequence[NewItem]) -> list[int]:
         now = int(time.time())
         ids = []
-        async with self._db.transaction() as connection:
-            for item in items:
-                cursor = await connection.execute(
-                    "INSERT INTO items (region_code, kind, title, summary, url, source_name, "
-                    "published_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        item.region_code,
-                        item.kind.value,
-                        item.title,
-                        item.summary,
-                        item.url,
-                        item.source_name,
-                        to_timestamp(item.published_at),
-                        now,
-                    ),
-                )
-                ids.append(cursor.lastrowid or 0)
-                await cursor.close()
+        try:
+            async with self._db.transaction() as connection:
+                for item in items:
+                    cursor = await connection.execute(
+                        "INSERT INTO items (region_code, kind, title, summary, url, source_name, "
+                        "published_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            item.region_code,
+                            item.kind.value,
+                            item.title,
+                            item.summary,
+                            item.url,
+                            item.source_name,
+                            to_timestamp(item.published_at),
+                            now,
+                        ),
+                    )
+                    ids.append(cursor.lastrowid or 0)
+                    await cursor.close()
+        finally:
+            # After the transaction (committed or not): a read during it may have cached
+            # rows that are now different.
+            self._changed()
         return ids
+
+    async def retract(self, item_id: int) -> bool:
+        """Hide an item from readers; False when there is no such visible item."""
+        try:
+            changed = await self._db.execute_count(
+                "UPDATE items SET retracted_at = ? WHERE id = ? AND retracted_at IS NULL",
+                (int(time.time()), item_id),
+            )
+        finally:
+            self._changed()
+        return changed > 0
 
     async def latest(self, limit: int, regions: Collection[str] | None = None) -> list[Item]:
         """Newest first; `regions` narrows to those codes (None means every region)."""
+        key = (limit, None if regions is None else frozenset(regions))
+        query = self._latest.get(key)
+        if query is None:
+            if len(self._latest) >= self._CACHE_SIZE:
+                self._latest.clear()
+            query = asyncio.ensure_future(self._query_latest(limit, regions))
+            self._latest[key] = query
+        try:
+            return list(await asyncio.shield(query))
+        except Exception:
+            if self._latest.get(key) is query:
+                del self._latest[key]
+            raise
+
+    async def _query_latest(self, limit: int, regions: Collection[str] | None) -> list[Item]:
         if regions is None:
             rows = await self._db.fetchall(
                 f"SELECT {_ITEM_COLUMNS} FROM items WHERE retracted_at IS NULL "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import html
+import sys
 import time
 from collections.abc import AsyncIterator
 
@@ -30,6 +31,7 @@ from aiogram.types import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
+    ReplyParameters,
 )
 from hypothesis import given
 from hypothesis import strategies as st
@@ -551,3 +553,78 @@ async def test_dispatcher_polls_the_sandbox(sandbox: BotAPISandbox, bot: Bot) ->
     finally:
         await dispatcher.stop_polling()
         await asyncio.wait_for(polling, 3)
+
+
+# ---------------------------------------------------------------------- replies, photos, control
+
+
+async def test_replies_and_photos(sandbox: BotAPISandbox, bot: Bot) -> None:
+    question = sandbox.send_message(USER, "питання")["message"]
+    answer = await bot.send_message(
+        USER, "відповідь", reply_parameters=ReplyParameters(message_id=question["message_id"])
+    )
+    assert answer.reply_to_message is not None
+    assert answer.reply_to_message.text == "питання"
+    with pytest.raises(TelegramBadRequest, match="message to be replied not found"):
+        await bot.send_message(USER, "x", reply_parameters=ReplyParameters(message_id=999))
+    photo = await bot.send_photo(USER, BufferedInputFile(b"\x89PNG", "map.png"), caption="Мапа")
+    assert photo.photo and photo.caption == "Мапа"
+    stored = sandbox.sent(USER)[-1]
+    assert (stored.method, stored.document) == ("sendPhoto", ("map.png", b"\x89PNG"))
+    reply = sandbox.send_message(USER, "дякую", reply_to_message_id=answer.message_id)
+    assert reply["message"]["reply_to_message"]["text"] == "відповідь"
+
+
+async def test_control_endpoints(sandbox: BotAPISandbox, bot: Bot) -> None:
+    async with aiohttp.ClientSession(sandbox.base_url) as http:
+        messages = [{"chat_id": 10 + i, "text": f"/start {i}"} for i in range(3)]
+        async with http.post("/sandbox/updates", json={"messages": messages}) as resp:
+            assert (await resp.json())["result"]["queued"] == 3
+        updates = await bot.get_updates(timeout=0)
+        assert [u.message.text for u in updates if u.message] == [
+            "/start 0",
+            "/start 1",
+            "/start 2",
+        ]
+        async with http.post("/sandbox/faults", json={"chat_id": 10, "kind": "blocked"}) as resp:
+            assert resp.status == 200
+        with pytest.raises(TelegramForbiddenError):
+            await bot.send_message(10, "x")
+        async with http.post("/sandbox/faults", json={"chat_id": 10, "kind": "bogus"}) as resp:
+            assert resp.status == 400
+        await bot.send_message(11, "hello")
+        async with http.get("/sandbox/stats") as resp:
+            stats = await resp.json()
+        assert stats["sent_total"] == 1 and stats["sent_by_chat"] == {"11": 1}
+        assert stats["errors"] == {"403": 1} and stats["calls"]["sendMessage"] == 2
+        async with http.post("/sandbox/limits", json={"enabled": True}) as resp:
+            assert (await resp.json())["result"]["enabled"] is True
+        async with http.post("/sandbox/reset") as resp:
+            assert resp.status == 200
+    assert sandbox.sent_total == 0 and sandbox.limits.enabled
+
+
+async def test_standalone_process() -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.sandbox.server",
+        "--port",
+        "0",
+        "--limits",
+        "off",
+        stdout=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert process.stdout is not None
+        line = (await asyncio.wait_for(process.stdout.readline(), 10)).decode()
+        assert line.startswith("SANDBOX READY http://127.0.0.1:")
+        base_url = line.split()[-1]
+        bot = Bot(SANDBOX_TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(base_url)))
+        try:
+            assert (await bot.send_message(USER, "<b>hi</b>", parse_mode="HTML")).text == "hi"
+        finally:
+            await close_bot(bot)
+    finally:
+        process.terminate()
+        assert await asyncio.wait_for(process.wait(), 5) == 0

@@ -73,8 +73,21 @@ async def test_latest_orders_filters_and_hides_retracted(store: Storage) -> None
     assert [item.title for item in chernihiv] == ["Чернігів 2", "Чернігів 1"]
     assert await store.items.latest(10, set()) == []
     assert len(await store.items.latest(2)) == 2
-    await store.db.execute("UPDATE items SET retracted_at = 1 WHERE id = ?", (ids[2],))
+    assert await store.items.retract(ids[2])
+    assert not await store.items.retract(ids[2])
     assert [item.title for item in await store.items.latest(10, {"UA-74"})] == ["Чернігів 1"]
+    assert [item.title for item in await store.items.latest(2)] == ["Україна", "Чернівці 1"]
+
+
+async def test_latest_sees_every_write_through_the_repository(store: Storage) -> None:
+    await store.items.add(NewItem("UA-74", "Перша", T0))
+    assert [item.title for item in await store.items.latest(5)] == ["Перша"]
+    await store.items.add(NewItem("UA-74", "Друга", T0 + timedelta(minutes=1)))
+    assert [item.title for item in await store.items.latest(5)] == ["Друга", "Перша"]
+    # A read while a failing batch is open must not leave its rows in the cache.
+    with pytest.raises(sqlite3.IntegrityError):
+        await store.items.add_many([NewItem("UA-74", "Третя", T0), NewItem("UA-99", "Ні", T0)])
+    assert [item.title for item in await store.items.latest(5)] == ["Друга", "Перша"]
 
 
 async def test_items_need_a_known_region_and_a_title(store: Storage) -> None:

@@ -38,7 +38,7 @@ import signal
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from aiohttp import web
 
@@ -69,6 +69,7 @@ Handler = Callable[[JSON, dict[str, Upload]], Awaitable[Any]]
 FaultKind = Literal[
     "blocked", "deactivated", "kicked", "not_found", "migrate", "server_error", "delay", "flood"
 ]
+FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
 MEMBER_STATUSES = ("creator", "administrator", "member", "restricted", "left", "kicked")
 CHAT_TYPES = ("private", "group", "supergroup", "channel")
 
@@ -440,7 +441,7 @@ class BotAPISandbox:
         self._usernames: dict[str, int] = {}
         self._members: dict[int, dict[int, str]] = {}
         self._last_id: dict[int, int] = {}  # chat -> highest message id (bot and users alike)
-        self._update_ids = itertools.count(1)
+        self._next_update_id = 1
         self._query_ids = itertools.count(1)
         self._file_ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -628,15 +629,15 @@ class BotAPISandbox:
         """Queue a raw update for getUpdates (an update_id is assigned when missing)."""
         update_id = update.get("update_id")
         if update_id is None:
-            update["update_id"] = next(self._update_ids)
-        elif update_id >= 0:
-            # Keep ids increasing past an explicit one.
-            ahead = next(self._update_ids)
-            if ahead <= update_id:
-                self._update_ids = itertools.count(update_id + 1)
+            update_id = update["update_id"] = self._next_update_id
+        # Ids keep increasing, past explicit ones too.
+        self._next_update_id = max(self._next_update_id, int(update_id) + 1)
         self._updates.append(update)
         self._wake_pollers()
         return update
+
+    def _push(self, kind: str, payload: JSON) -> JSON:
+        return self.enqueue_update({"update_id": self._next_update_id, kind: payload})
 
     def send_message(
         self,
@@ -653,6 +654,11 @@ class BotAPISandbox:
             if chat["type"] != "private":
                 raise ValueError(f"user_id is required for a message in {chat['type']} {chat_id}")
             user_id = chat_id
+        target: JSON | None = None
+        if reply_to_message_id is not None:
+            target = self._any_message(chat_id, reply_to_message_id)
+            if target is None:
+                raise LookupError(f"no message {reply_to_message_id} in chat {chat_id}")
         message_id = self._next_message_id(chat_id)
         message: JSON = {
             "message_id": message_id,
@@ -675,13 +681,10 @@ class BotAPISandbox:
             message["text"] = text
             if entities:
                 message["entities"] = entities
-        if reply_to_message_id is not None:
-            target = self._any_message(chat_id, reply_to_message_id)
-            if target is None:
-                raise LookupError(f"no message {reply_to_message_id} in chat {chat_id}")
+        if target is not None:
             message["reply_to_message"] = target
         self._user_messages.setdefault(chat_id, {})[message_id] = message
-        return self.enqueue_update({"message": message})
+        return self._push("message", message)
 
     def channel_post(self, chat_id: int, text: str) -> dict[str, Any]:
         """A post in a channel the bot is in (no "from", "sender_chat" is the channel)."""
@@ -698,7 +701,7 @@ class BotAPISandbox:
         if entities:
             message["entities"] = entities
         self._user_messages.setdefault(chat_id, {})[message_id] = message
-        return self.enqueue_update({"channel_post": message})
+        return self._push("channel_post", message)
 
     def click(
         self, message: SentMessage, callback_data: str, *, user_id: int | None = None
@@ -719,7 +722,7 @@ class BotAPISandbox:
             "chat_instance": str(abs(message.chat_id) * 7919 + 104729),
             "data": callback_data,
         }
-        return self.enqueue_update({"callback_query": query})
+        return self._push("callback_query", query)
 
     def press(
         self, message: SentMessage, label: str, *, user_id: int | None = None
@@ -746,7 +749,7 @@ class BotAPISandbox:
             "old_chat_member": _member(self._bot_user, old_status),
             "new_chat_member": _member(self._bot_user, new_status),
         }
-        return self.enqueue_update({"my_chat_member": change})
+        return self._push("my_chat_member", change)
 
     # ------------------------------------------------------------------ observing
 
@@ -839,6 +842,8 @@ class BotAPISandbox:
 
     def set_fault(self, chat_id: int, fault: ChatFault) -> None:
         """Make the bot's calls for one chat fail (or stall) as `fault` says."""
+        if fault.kind not in FAULT_KINDS:
+            raise ValueError(f"fault kind must be one of {FAULT_KINDS}, not {fault.kind!r}")
         if fault.times is not None and fault.times <= 0:
             self._faults.pop(chat_id, None)
             return
@@ -1242,7 +1247,11 @@ class BotAPISandbox:
             if bot_message.deleted:
                 return None
             return self._message_object(bot_message, with_reply=False)
-        return self._user_messages.get(chat_id, {}).get(message_id)
+        message = self._user_messages.get(chat_id, {}).get(message_id)
+        if message is not None and "reply_to_message" in message:
+            # Telegram nests one level only.
+            message = {key: value for key, value in message.items() if key != "reply_to_message"}
+        return message
 
     def _store(
         self,
