@@ -22,6 +22,13 @@ _JSON_HEADERS = {"Content-Type": "application/json"}
 
 
 class JsonAiohttpSession(AiohttpSession):
+    async def close(self) -> None:
+        """Close; aiogram's extra 250 ms wait for TLS shutdown only applies over https."""
+        if self.api.base.startswith("https://"):
+            await super().close()
+        elif self._session is not None and not self._session.closed:
+            await self._session.close()
+
     def json_body(self, bot: Bot, method: TelegramMethod[Any]) -> bytes | None:
         """The request as JSON, or None when it carries files (those go as multipart)."""
         files: dict[str, Any] = {}

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from bot.sandbox.server import BotAPISandbox, SentMessage
+from bot.factory import build_bot, build_dispatcher
+from bot.sandbox.server import SANDBOX_TOKEN, BotAPISandbox, SentMessage
+from bot.settings import Settings
+from storage.repositories import Storage
 
 USER_ID = 501
 ADMIN_ID = 900
@@ -62,3 +67,24 @@ class BotClient:
         await self.sandbox.wait_for(self.chat_id, expect, since=since, timeout=timeout)
         await asyncio.sleep(SETTLE)
         return [m for m in self.sandbox.sent(self.chat_id) if m.message_id > since]
+
+
+@contextlib.asynccontextmanager
+async def running_bot(
+    sandbox: BotAPISandbox, settings: Settings, store: Storage
+) -> AsyncIterator[BotClient]:
+    """The bot, built by the same factory as production, polling the sandbox."""
+    bot_settings = settings.model_copy(update={"telegram_api_url": sandbox.base_url})
+    bot = build_bot(bot_settings, token=SANDBOX_TOKEN)
+    dispatcher = build_dispatcher(bot_settings, store)
+    polling = asyncio.create_task(
+        dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1)
+    )
+    try:
+        yield BotClient(sandbox)
+    finally:
+        with contextlib.suppress(RuntimeError):
+            await dispatcher.stop_polling()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(polling, timeout=5)
+        await bot.session.close()

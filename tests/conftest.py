@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from bot.factory import build_bot, build_dispatcher, open_storage
-from bot.sandbox.server import SANDBOX_TOKEN, BotAPISandbox
+from bot.factory import open_storage
+from bot.sandbox.server import BotAPISandbox
 from bot.settings import Settings
 from storage.repositories import Storage
-from tests.client import ADMIN_ID, BotClient
+from tests.client import ADMIN_ID, BotClient, running_bot
 
 
 @pytest.fixture
@@ -43,18 +41,5 @@ async def sandbox() -> AsyncIterator[BotAPISandbox]:
 async def client(
     sandbox: BotAPISandbox, settings: Settings, store: Storage
 ) -> AsyncIterator[BotClient]:
-    """The bot, built by the same factory as production, polling the sandbox."""
-    bot_settings = settings.model_copy(update={"telegram_api_url": sandbox.base_url})
-    bot = build_bot(bot_settings, token=SANDBOX_TOKEN)
-    dispatcher = build_dispatcher(bot_settings, store)
-    polling = asyncio.create_task(
-        dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1)
-    )
-    try:
-        yield BotClient(sandbox)
-    finally:
-        with contextlib.suppress(RuntimeError):
-            await dispatcher.stop_polling()
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.wait_for(polling, timeout=5)
-        await bot.session.close()
+    async with running_bot(sandbox, settings, store) as bot_client:
+        yield bot_client

@@ -2,34 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.factory import build_bot, build_dispatcher
-from bot.sandbox.server import SANDBOX_TOKEN, BotAPISandbox, ChatFault, RateLimits
+from bot.sandbox.server import BotAPISandbox, ChatFault, RateLimits
 from bot.settings import Settings
 from storage.repositories import Storage
-from tests.client import USER_ID
+from tests.client import USER_ID, running_bot
 
 
 @pytest.fixture
 async def limited(settings: Settings, store: Storage) -> AsyncIterator[BotAPISandbox]:
     """The bot against a sandbox that enforces Telegram's limits."""
-    async with BotAPISandbox(limits=RateLimits(per_chat_burst=1)) as sandbox:
-        bot_settings = settings.model_copy(update={"telegram_api_url": sandbox.base_url})
-        bot = build_bot(bot_settings, token=SANDBOX_TOKEN)
-        dispatcher = build_dispatcher(bot_settings, store)
-        polling = asyncio.create_task(
-            dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1)
-        )
-        try:
-            yield sandbox
-        finally:
-            await dispatcher.stop_polling()
-            await asyncio.wait_for(polling, timeout=5)
-            await bot.session.close()
+    async with (
+        BotAPISandbox(limits=RateLimits(per_chat_burst=1)) as sandbox,
+        running_bot(sandbox, settings, store),
+    ):
+        yield sandbox
 
 
 async def test_a_burst_of_commands_in_one_chat_is_answered_in_full(

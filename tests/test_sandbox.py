@@ -60,12 +60,6 @@ async def close_bot(bot: Bot) -> None:
 
 
 @pytest.fixture
-async def sandbox() -> AsyncIterator[BotAPISandbox]:
-    async with BotAPISandbox() as server:
-        yield server
-
-
-@pytest.fixture
 async def bot(sandbox: BotAPISandbox) -> AsyncIterator[Bot]:
     bot = make_bot(sandbox)
     yield bot
