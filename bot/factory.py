@@ -16,13 +16,16 @@ from aiogram.types import BotCommand, BotCommandScopeDefault, Message, Update
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from aiogram.utils.i18n import I18n
 
+from bot.formatting import item_message
 from bot.i18n import LOCALES, N_, LanguageMiddleware, build_i18n
 from bot.regions import REGIONS
 from bot.retry import RetryMiddleware
 from bot.session import JsonAiohttpSession
 from bot.settings import Settings
 from handlers import build_router
+from jobs.delivery import DeliveryLimits, DeliveryWorker
 from storage.db import Database
+from storage.models import Item
 from storage.repositories import Storage
 
 log = logging.getLogger(__name__)
@@ -41,13 +44,18 @@ MENU_COMMANDS = (
 )
 
 
-def build_bot(settings: Settings, token: str | None = None) -> Bot:
-    """A Bot for `settings.telegram_api_url` with HTML as the default parse mode."""
+def build_bot(settings: Settings, token: str | None = None, *, retry: bool = True) -> Bot:
+    """A Bot for `settings.telegram_api_url` with HTML as the default parse mode.
+
+    `retry` waits out short floods and server errors (for answers to users); the delivery
+    worker gets a bot without it, since it schedules its own retries per chat.
+    """
     secret = token or (settings.bot_token.get_secret_value() if settings.bot_token else None)
     if not secret:
         raise ValueError("BOT_TOKEN is required")
     session = JsonAiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
-    session.middleware(RetryMiddleware())
+    if retry:
+        session.middleware(RetryMiddleware())
     return Bot(
         secret,
         session=session,
@@ -67,20 +75,50 @@ async def open_storage(settings: Settings) -> Storage:
     return store
 
 
+def delivery_limits(settings: Settings) -> DeliveryLimits:
+    return DeliveryLimits(
+        overall_per_second=settings.broadcast_rate, paid_broadcast=settings.paid_broadcast
+    )
+
+
+def build_delivery(
+    settings: Settings,
+    store: Storage,
+    bot: Bot,
+    *,
+    i18n: I18n | None = None,
+    limits: DeliveryLimits | None = None,
+) -> DeliveryWorker:
+    """The delivery worker, rendering items in each chat's language."""
+    translations = i18n or build_i18n()
+
+    def render(item: Item, language: str) -> str:
+        with translations.context(), translations.use_locale(language):
+            return item_message(item, settings.tz, language)
+
+    return DeliveryWorker(bot, store, render, limits or delivery_limits(settings))
+
+
 def build_dispatcher(
     settings: Settings,
     store: Storage,
     *,
     i18n: I18n | None = None,
     fsm_storage: BaseStorage | None = None,
+    delivery: DeliveryWorker | None = None,
 ) -> Dispatcher:
-    """The dispatcher with every router, middleware and dependency wired."""
+    """The dispatcher with every router, middleware and dependency wired.
+
+    `delivery`, when given, reaches handlers as a dependency, so that what they publish is
+    delivered at once.
+    """
     i18n = i18n or build_i18n()
     dispatcher = Dispatcher(
         storage=fsm_storage or MemoryStorage(),
         settings=settings,
         store=store,
         i18n=i18n,
+        delivery=delivery,
     )
     LanguageMiddleware(i18n).setup(dispatcher)
     dispatcher.callback_query.middleware(CallbackAnswerMiddleware())

@@ -87,3 +87,26 @@ def pack(blocks: Iterable[str], *, header: str = "", limit: int = MESSAGE_LIMIT)
     if current:
         messages.append(current)
     return messages
+
+
+SUMMARY_LIMIT = 600
+
+
+def item_message(item: Item, tz: ZoneInfo, lang: str) -> str:
+    """An item as subscribers get it: linked bold title, summary, source and time, hashtag."""
+    region = get_region(item.region_code)
+    title = html.escape(trim(item.title, TITLE_LIMIT))
+    url = safe_url(item.url)
+    title_line = f'<b><a href="{html.escape(url)}">{title}</a></b>' if url else f"<b>{title}</b>"
+    if item.is_breaking:
+        title_line = "🔴 <b>" + html.escape(_("Breaking")) + ":</b> " + title_line
+    lines = [title_line]
+    if item.summary.strip():
+        lines += ["", html.escape(trim(item.summary, SUMMARY_LIMIT))]
+    footer = [local_time(item.published_at, tz)]
+    if item.source_name:
+        footer.insert(0, html.escape(trim(item.source_name, 100)))
+    lines += ["", "<i>" + " · ".join(footer) + "</i>"]
+    if region is not None:
+        lines.append("#" + region.hashtag_uk)
+    return "\n".join(lines)

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     admin_ids: Annotated[frozenset[int], NoDecode] = Field(default_factory=frozenset)
     timezone: str = "Europe/Kyiv"
     log_level: str = "INFO"
+    broadcast_rate: float = Field(default=30.0, gt=0, le=1000)
+    paid_broadcast: bool = False
 
     @field_validator("bot_token")
     @classmethod

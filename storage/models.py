@@ -66,3 +66,44 @@ def to_timestamp(moment: datetime) -> int:
 
 def from_timestamp(seconds: int) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # the chat blocked the bot, left, or vanished
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One item for one chat, as the worker sees it."""
+
+    id: int
+    item_id: int
+    chat_id: int
+    chat_type: ChatType
+    language: str | None
+    priority: int
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryResult:
+    """What became of one delivery attempt."""
+
+    id: int
+    status: DeliveryStatus
+    attempts: int
+    message_id: int | None = None
+    error: str | None = None
+    next_attempt_at: float = 0.0
+    sent_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    item_id: int
+    deliveries: int

@@ -9,6 +9,7 @@ from collections.abc import Collection, Iterable, Sequence
 import aiosqlite
 
 from storage.db import Database
+from storage.delivery import LeasesRepo, OutboxRepo, SubscriptionsRepo
 from storage.models import Chat, ChatType, Item, ItemKind, NewItem, from_timestamp, to_timestamp
 
 _ITEM_COLUMNS = "id, region_code, kind, title, summary, url, source_name, published_at"
@@ -61,7 +62,8 @@ class ItemsRepo:
         # One shared query per key: concurrent readers of a cold key await the same task.
         self._latest: dict[tuple[int, frozenset[str] | None], asyncio.Task[list[Item]]] = {}
 
-    def _changed(self) -> None:
+    def invalidate(self) -> None:
+        """Forget cached reads: items changed."""
         self._latest.clear()
 
     async def add(self, item: NewItem) -> int:
@@ -92,7 +94,7 @@ class ItemsRepo:
         finally:
             # After the transaction (committed or not): a read during it may have cached
             # rows that are now different.
-            self._changed()
+            self.invalidate()
         return ids
 
     async def retract(self, item_id: int) -> bool:
@@ -103,7 +105,7 @@ class ItemsRepo:
                 (int(time.time()), item_id),
             )
         finally:
-            self._changed()
+            self.invalidate()
         return changed > 0
 
     async def latest(self, limit: int, regions: Collection[str] | None = None) -> list[Item]:
@@ -189,3 +191,6 @@ class Storage:
         self.regions = RegionsRepo(db)
         self.items = ItemsRepo(db)
         self.chats = ChatsRepo(db)
+        self.subscriptions = SubscriptionsRepo(db)
+        self.outbox = OutboxRepo(db, self.items.invalidate)
+        self.leases = LeasesRepo(db)

@@ -1,0 +1,296 @@
+"""Subscriptions, the outbox and the worker's lease: the storage side of delivery."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Collection, Iterable, Sequence
+
+from storage.db import Database
+from storage.models import (
+    ChatType,
+    Delivery,
+    DeliveryResult,
+    DeliveryStatus,
+    NewItem,
+    Published,
+    to_timestamp,
+)
+
+NATIONAL = "UA"  # the "all Ukraine" region code
+
+
+class SubscriptionsRepo:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def regions_of(self, chat_id: int) -> set[str]:
+        rows = await self._db.fetchall(
+            "SELECT region_code FROM subscriptions WHERE chat_id = ?", (chat_id,)
+        )
+        return {row[0] for row in rows}
+
+    async def add(self, chat_id: int, codes: Iterable[str]) -> set[str]:
+        """Subscribe; returns the codes that were not subscribed before."""
+        wanted = set(codes)
+        now = int(time.time())
+        async with self._db.transaction() as connection:
+            cursor = await connection.execute(
+                "SELECT region_code FROM subscriptions WHERE chat_id = ?", (chat_id,)
+            )
+            before = {row[0] for row in await cursor.fetchall()}
+            await cursor.close()
+            added = wanted - before
+            await connection.executemany(
+                "INSERT INTO subscriptions (chat_id, region_code, created_at) VALUES (?, ?, ?)",
+                [(chat_id, code, now) for code in sorted(added)],
+            )
+        return added
+
+    async def remove(self, chat_id: int, codes: Iterable[str] | None = None) -> set[str]:
+        """Unsubscribe from `codes` (None: from everything); returns what was removed."""
+        async with self._db.transaction() as connection:
+            cursor = await connection.execute(
+                "SELECT region_code FROM subscriptions WHERE chat_id = ?", (chat_id,)
+            )
+            before = {row[0] for row in await cursor.fetchall()}
+            await cursor.close()
+            removed = before if codes is None else before & set(codes)
+            await connection.executemany(
+                "DELETE FROM subscriptions WHERE chat_id = ? AND region_code = ?",
+                [(chat_id, code) for code in sorted(removed)],
+            )
+        return removed
+
+    async def toggle(self, chat_id: int, code: str) -> bool:
+        """Flip one subscription; True when the chat is now subscribed."""
+        async with self._db.transaction() as connection:
+            cursor = await connection.execute(
+                "DELETE FROM subscriptions WHERE chat_id = ? AND region_code = ?", (chat_id, code)
+            )
+            removed = cursor.rowcount > 0
+            await cursor.close()
+            if not removed:
+                await connection.execute(
+                    "INSERT INTO subscriptions (chat_id, region_code, created_at) "
+                    "VALUES (?, ?, ?)",
+                    (chat_id, code, int(time.time())),
+                )
+        return not removed
+
+    async def subscribe_many(self, chat_ids: Sequence[int], code: str) -> None:
+        """Bulk subscription, for benchmarks and imports (chats must exist)."""
+        now = int(time.time())
+        async with self._db.transaction() as connection:
+            await connection.executemany(
+                "INSERT OR IGNORE INTO subscriptions (chat_id, region_code, created_at) "
+                "VALUES (?, ?, ?)",
+                [(chat_id, code, now) for chat_id in chat_ids],
+            )
+
+
+class OutboxRepo:
+    """Items become one delivery row per subscribed active chat, in the item's transaction."""
+
+    def __init__(self, db: Database, on_items_changed: Callable[[], None]) -> None:
+        self._db = db
+        self._items_changed = on_items_changed
+
+    async def publish(self, item: NewItem) -> Published:
+        """Store the item and its deliveries together: never half-announced."""
+        now = time.time()
+        priority = 1 if item.kind.value == "breaking" else 0
+        if item.region_code == NATIONAL:
+            # National items go to every chat that subscribed to anything.
+            audience = "SELECT DISTINCT chat_id FROM subscriptions"
+            audience_params: tuple[object, ...] = ()
+        else:
+            audience = "SELECT DISTINCT chat_id FROM subscriptions WHERE region_code IN (?, ?)"
+            audience_params = (item.region_code, NATIONAL)
+        try:
+            return await self._publish(item, now, priority, audience, audience_params)
+        finally:
+            self._items_changed()  # /latest must see the new item
+
+    async def _publish(
+        self,
+        item: NewItem,
+        now: float,
+        priority: int,
+        audience: str,
+        audience_params: tuple[object, ...],
+    ) -> Published:
+        async with self._db.transaction() as connection:
+            cursor = await connection.execute(
+                "INSERT INTO items (region_code, kind, title, summary, url, source_name, "
+                "published_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    item.region_code,
+                    item.kind.value,
+                    item.title,
+                    item.summary,
+                    item.url,
+                    item.source_name,
+                    to_timestamp(item.published_at),
+                    int(now),
+                ),
+            )
+            item_id = cursor.lastrowid or 0
+            await cursor.close()
+            cursor = await connection.execute(
+                "INSERT INTO deliveries (item_id, chat_id, priority, created_at) "
+                f"SELECT ?, audience.chat_id, ?, ? FROM ({audience}) AS audience "
+                "JOIN chats ON chats.id = audience.chat_id AND chats.active = 1",
+                (item_id, priority, now, *audience_params),
+            )
+            count = cursor.rowcount
+            await cursor.close()
+        return Published(item_id, count)
+
+    async def due(
+        self, limit: int, now: float, skip_chats: Collection[int] = ()
+    ) -> list[Delivery]:
+        """Pending deliveries whose time has come: breaking first, then oldest first."""
+        rows = await self._db.fetchall(
+            "SELECT d.id, d.item_id, d.chat_id, c.type, c.language, d.priority, d.attempts "
+            "FROM deliveries AS d JOIN chats AS c ON c.id = d.chat_id "
+            "WHERE d.status = 'pending' AND d.next_attempt_at <= ? "
+            "ORDER BY d.priority DESC, d.id LIMIT ?",
+            (now, limit + len(skip_chats)),
+        )
+        deliveries = [
+            Delivery(row[0], row[1], row[2], ChatType(row[3]), row[4], row[5], row[6])
+            for row in rows
+            if row[2] not in skip_chats
+        ]
+        return deliveries[:limit]
+
+    async def next_due_at(self) -> float | None:
+        row = await self._db.fetchone(
+            "SELECT min(next_attempt_at) FROM deliveries WHERE status = 'pending'"
+        )
+        return float(row[0]) if row and row[0] is not None else None
+
+    async def claim(self, ids: Sequence[int]) -> None:
+        """Mark deliveries as in flight, before their requests go out."""
+        if not ids:
+            return
+        async with self._db.transaction() as connection:
+            await connection.executemany(
+                "UPDATE deliveries SET status = 'sending' WHERE id = ? AND status = 'pending'",
+                [(delivery_id,) for delivery_id in ids],
+            )
+
+    async def record(self, results: Sequence[DeliveryResult]) -> None:
+        """Write a batch of outcomes in one transaction."""
+        if not results:
+            return
+        async with self._db.transaction() as connection:
+            await connection.executemany(
+                "UPDATE deliveries SET status = ?, attempts = ?, message_id = ?, error = ?, "
+                "next_attempt_at = ?, sent_at = ? WHERE id = ?",
+                [
+                    (
+                        result.status.value,
+                        result.attempts,
+                        result.message_id,
+                        result.error,
+                        result.next_attempt_at,
+                        result.sent_at,
+                        result.id,
+                    )
+                    for result in results
+                ],
+            )
+
+    async def requeue_in_flight(self) -> int:
+        """At start-up: requests that were in flight when the last process died go again."""
+        return await self._db.execute_count(
+            "UPDATE deliveries SET status = 'pending' WHERE status = 'sending'"
+        )
+
+    async def skip_chat(self, chat_id: int, reason: str) -> int:
+        """The chat is gone: deactivate it and skip everything still pending for it."""
+        async with self._db.transaction() as connection:
+            await connection.execute(
+                "UPDATE chats SET active = 0, updated_at = ? WHERE id = ?",
+                (int(time.time()), chat_id),
+            )
+            cursor = await connection.execute(
+                "UPDATE deliveries SET status = 'skipped', error = ? "
+                "WHERE chat_id = ? AND status = 'pending'",
+                (reason, chat_id),
+            )
+            skipped = cursor.rowcount
+            await cursor.close()
+        return skipped
+
+    async def migrate_chat(self, old_id: int, new_id: int) -> None:
+        """A group became a supergroup: its subscriptions and pending deliveries move along."""
+        now = int(time.time())
+        async with self._db.transaction() as connection:
+            await connection.execute(
+                "INSERT INTO chats (id, type, title, language, active, created_at, updated_at) "
+                "SELECT ?, 'supergroup', title, language, 1, ?, ? FROM chats WHERE id = ? "
+                "ON CONFLICT (id) DO UPDATE SET active = 1, updated_at = excluded.updated_at",
+                (new_id, now, now, old_id),
+            )
+            await connection.execute(
+                "INSERT OR IGNORE INTO subscriptions (chat_id, region_code, created_at) "
+                "SELECT ?, region_code, created_at FROM subscriptions WHERE chat_id = ?",
+                (new_id, old_id),
+            )
+            await connection.execute("DELETE FROM subscriptions WHERE chat_id = ?", (old_id,))
+            # A delivery of the same item that already exists for the new id wins.
+            await connection.execute(
+                "UPDATE OR IGNORE deliveries SET chat_id = ? "
+                "WHERE chat_id = ? AND status IN ('pending', 'sending')",
+                (new_id, old_id),
+            )
+            await connection.execute(
+                "UPDATE deliveries SET status = 'cancelled', error = 'migrated' "
+                "WHERE chat_id = ? AND status IN ('pending', 'sending')",
+                (old_id,),
+            )
+            await connection.execute(
+                "UPDATE chats SET active = 0, updated_at = ? WHERE id = ?", (now, old_id)
+            )
+
+    async def counts(self, item_id: int | None = None) -> dict[DeliveryStatus, int]:
+        """Deliveries by status, for one item or all."""
+        where, params = ("WHERE item_id = ?", (item_id,)) if item_id is not None else ("", ())
+        rows = await self._db.fetchall(
+            f"SELECT status, count(*) FROM deliveries {where} GROUP BY status", params
+        )
+        counts = dict.fromkeys(DeliveryStatus, 0)
+        counts.update({DeliveryStatus(row[0]): int(row[1]) for row in rows})
+        return counts
+
+
+class LeasesRepo:
+    """A named lease in SQLite: the holder renews it; another process may take it once expired."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def acquire(
+        self, name: str, owner: str, ttl: float, *, steal_from: str | None = None
+    ) -> bool:
+        """Take or renew the lease; `steal_from` names a holder known to be dead."""
+        now = time.time()
+        changed = await self._db.execute_count(
+            "INSERT INTO leases (name, owner, expires_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, "
+            "expires_at = excluded.expires_at "
+            "WHERE leases.owner = excluded.owner OR leases.expires_at < ? OR leases.owner = ?",
+            (name, owner, now + ttl, now, steal_from or ""),
+        )
+        return changed > 0
+
+    async def holder(self, name: str) -> tuple[str, float] | None:
+        row = await self._db.fetchone(
+            "SELECT owner, expires_at FROM leases WHERE name = ?", (name,)
+        )
+        return (str(row[0]), float(row[1])) if row else None
+
+    async def release(self, name: str, owner: str) -> None:
+        await self._db.execute("DELETE FROM leases WHERE name = ? AND owner = ?", (name, owner))

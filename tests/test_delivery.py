@@ -1,0 +1,327 @@
+"""The delivery worker end to end: the outbox, Telegram's limits, and every error class."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.factory import build_bot, build_delivery
+from bot.sandbox.server import SANDBOX_TOKEN, BotAPISandbox, ChatFault, RateLimits
+from bot.settings import Settings
+from jobs.delivery import DeliveryLimits, DeliveryWorker
+from storage.models import ChatType, DeliveryStatus, Item, ItemKind, NewItem
+from storage.repositories import Storage
+
+FAST = DeliveryLimits(
+    overall_per_second=1000, chat_interval=0.05, group_interval=0.1, backoff_base=0.05
+)
+
+
+def news(region: str = "UA-74", title: str = "Новина", kind: ItemKind = ItemKind.NEWS) -> NewItem:
+    return NewItem(region, title, datetime(2025, 11, 12, 13, 28, tzinfo=UTC), kind=kind)
+
+
+async def subscribe(
+    store: Storage, chat_id: int, *codes: str, kind: ChatType = ChatType.PRIVATE
+) -> None:
+    await store.chats.upsert(chat_id, kind, None, "uk")
+    await store.subscriptions.add(chat_id, codes)
+
+
+@dataclass
+class Delivering:
+    sandbox: BotAPISandbox
+    store: Storage
+    worker: DeliveryWorker
+
+    async def publish(self, item: NewItem) -> int:
+        published = await self.store.outbox.publish(item)
+        self.worker.wake()
+        return published.item_id
+
+    async def settled(
+        self, item_id: int | None = None, timeout: float = 10.0
+    ) -> dict[DeliveryStatus, int]:
+        """Wait until nothing is pending or in flight; return the counts."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            counts = await self.store.outbox.counts(item_id)
+            if counts[DeliveryStatus.PENDING] == counts[DeliveryStatus.SENDING] == 0:
+                return counts
+            if loop.time() > deadline:
+                raise TimeoutError(f"deliveries did not settle: {counts}")
+            await asyncio.sleep(0.02)
+
+
+@contextlib.asynccontextmanager
+async def delivering(
+    sandbox: BotAPISandbox,
+    settings: Settings,
+    store: Storage,
+    limits: DeliveryLimits = FAST,
+    render: Callable[[Item, str], str] | None = None,
+) -> AsyncIterator[Delivering]:
+    bot_settings = settings.model_copy(update={"telegram_api_url": sandbox.base_url})
+    bot = build_bot(bot_settings, token=SANDBOX_TOKEN, retry=False)
+    worker = build_delivery(bot_settings, store, bot, limits=limits)
+    if render is not None:
+        worker.render = render
+    task = asyncio.create_task(worker.run())
+    try:
+        yield Delivering(sandbox, store, worker)
+    finally:
+        await worker.stop(timeout=2)
+        await asyncio.wait_for(task, timeout=5)
+        await bot.session.close()
+
+
+@pytest.fixture
+async def delivery(
+    sandbox: BotAPISandbox, settings: Settings, store: Storage
+) -> AsyncIterator[Delivering]:
+    async with delivering(sandbox, settings, store) as running:
+        yield running
+
+
+async def test_regional_and_national_routing(delivery: Delivering) -> None:
+    store, sandbox = delivery.store, delivery.sandbox
+    await subscribe(store, 1, "UA-74")  # Chernihiv
+    await subscribe(store, 2, "UA-77")  # Chernivtsi
+    await subscribe(store, 3, "UA")  # all Ukraine
+    await subscribe(store, 4, "UA-74", "UA-77")
+    await store.chats.upsert(5, ChatType.PRIVATE, None, "uk")  # no subscriptions
+    chernihiv = await delivery.publish(news("UA-74", "Чернігівська новина"))
+    national = await delivery.publish(news("UA", "Загальнонаціональна новина"))
+    await delivery.settled()
+    received = {chat: [m.plain_text for m in sandbox.sent(chat)] for chat in range(1, 6)}
+    assert ["Чернігівська" in text for text in received[1]] == [True, False]
+    assert len(received[2]) == 1 and "Загальнонаціональна" in received[2][0]
+    assert len(received[3]) == 2
+    assert len(received[4]) == 2  # two regions, one copy of each item
+    assert received[5] == []
+    counts = await store.outbox.counts(chernihiv)
+    assert counts[DeliveryStatus.SENT] == 3
+    assert (await store.outbox.counts(national))[DeliveryStatus.SENT] == 4
+
+
+async def test_the_message_subscribers_get(delivery: Delivering) -> None:
+    await subscribe(delivery.store, 7, "UA-74")
+    await delivery.publish(
+        NewItem(
+            "UA-74",
+            "Шукала легкого заробітку <в Інтернеті> & втратила",
+            datetime(2025, 11, 12, 13, 24, tzinfo=UTC),
+            summary="Поліція закликає громадян не довіряти оголошенням",
+            url="https://example.org/a?b=1&c=2",
+            source_name="Чернігівська ОВА",
+        )
+    )
+    await delivery.settled()
+    [message] = delivery.sandbox.sent(7)
+    assert message.plain_text.splitlines() == [
+        "Шукала легкого заробітку <в Інтернеті> & втратила",
+        "",
+        "Поліція закликає громадян не довіряти оголошенням",
+        "",
+        "Чернігівська ОВА · 12.11.2025 15:24",
+        "#Чернігівщина",
+    ]
+    assert 'href="https://example.org/a?b=1&amp;c=2"' in message.text
+
+
+async def test_each_delivery_records_its_outcome(delivery: Delivering) -> None:
+    await subscribe(delivery.store, 8, "UA-74")
+    item_id = await delivery.publish(news())
+    await delivery.settled()
+    [message] = delivery.sandbox.sent(8)
+    row = await delivery.store.db.fetchone(
+        "SELECT status, attempts, message_id, sent_at, error FROM deliveries WHERE item_id = ?",
+        (item_id,),
+    )
+    assert row is not None
+    assert (row[0], row[1], row[2], row[4]) == ("sent", 1, message.message_id, None)
+    assert row[3] > 0
+
+
+async def test_breaking_items_go_first(
+    sandbox: BotAPISandbox, settings: Settings, store: Storage
+) -> None:
+    for chat in range(10, 20):
+        await subscribe(store, chat, "UA-74")
+    for number in range(3):
+        await store.outbox.publish(news(title=f"Звичайна {number}"))
+    await store.outbox.publish(news(title="Термінова", kind=ItemKind.BREAKING))
+    async with delivering(sandbox, settings, store) as running:
+        await running.settled()
+    for chat in range(10, 20):
+        texts = [m.plain_text for m in sandbox.sent(chat)]
+        assert len(texts) == 4
+        assert "Термінова" in texts[0] and "Терміново" in texts[0]
+
+
+async def test_flood_control_is_waited_out_never_dropped(delivery: Delivering) -> None:
+    await subscribe(delivery.store, 21, "UA-74")
+    await subscribe(delivery.store, 22, "UA-74")
+    delivery.sandbox.set_fault(21, ChatFault("flood", retry_after=1, times=2))
+    item_id = await delivery.publish(news())
+    counts = await delivery.settled(timeout=10)
+    assert counts[DeliveryStatus.SENT] == 2
+    assert len(delivery.sandbox.sent(21)) == 1 and len(delivery.sandbox.sent(22)) == 1
+    assert delivery.sandbox.errors[429] == 2
+    row = await delivery.store.db.fetchone(
+        "SELECT attempts FROM deliveries WHERE item_id = ? AND chat_id = 21", (item_id,)
+    )
+    assert row is not None and row[0] == 1  # a 429 is not a failed attempt
+
+
+@pytest.mark.parametrize("kind", ["blocked", "deactivated", "kicked", "not_found"])
+async def test_a_vanished_chat_is_deactivated_and_skipped(delivery: Delivering, kind: str) -> None:
+    store = delivery.store
+    await subscribe(store, 31, "UA-74")
+    await subscribe(store, 32, "UA-74")
+    delivery.sandbox.set_fault(31, ChatFault(kind))  # type: ignore[arg-type]
+    first = await delivery.publish(news(title="Перша"))
+    second = await delivery.publish(news(title="Друга"))
+    await delivery.settled()
+    chat = await store.chats.get(31)
+    assert chat is not None and not chat.active
+    assert (await store.outbox.counts(first))[DeliveryStatus.SKIPPED] == 1
+    assert (await store.outbox.counts(second))[DeliveryStatus.SKIPPED] == 1
+    assert len(delivery.sandbox.sent(32)) == 2
+    calls_before = delivery.sandbox.calls["sendMessage"]
+    third = await delivery.publish(news(title="Третя"))
+    await delivery.settled()
+    assert (await store.outbox.counts(third))[DeliveryStatus.SENT] == 1  # chat 31 not asked
+    assert delivery.sandbox.calls["sendMessage"] == calls_before + 1
+
+
+async def test_a_group_that_became_a_supergroup_is_followed(delivery: Delivering) -> None:
+    store, sandbox = delivery.store, delivery.sandbox
+    sandbox.add_chat(-40, type="group", title="Громада")
+    sandbox.add_chat(-10040, type="supergroup", title="Громада")
+    await subscribe(store, -40, "UA-74", kind=ChatType.GROUP)
+    sandbox.set_fault(-40, ChatFault("migrate", migrate_to_chat_id=-10040))
+    item_id = await delivery.publish(news())
+    await delivery.settled()
+    assert len(sandbox.sent(-10040)) == 1
+    assert await store.subscriptions.regions_of(-10040) == {"UA-74"}
+    assert await store.subscriptions.regions_of(-40) == set()
+    counts = await store.outbox.counts(item_id)
+    assert counts[DeliveryStatus.SENT] == 1 and sum(counts.values()) == 1
+
+
+async def test_invalid_html_is_resent_as_plain_text(
+    sandbox: BotAPISandbox, settings: Settings, store: Storage
+) -> None:
+    await subscribe(store, 50, "UA-74")
+
+    def broken(item: Item, language: str) -> str:
+        return f"<b>{item.title} & <unclosed>"
+
+    async with delivering(sandbox, settings, store, render=broken) as running:
+        item_id = await running.publish(news(title="Заголовок"))
+        await running.settled()
+        assert running.worker.stats.plain_text_fallbacks == 1
+    [message] = sandbox.sent(50)
+    assert message.parse_mode is None and message.text == "Заголовок & "
+    assert (await store.outbox.counts(item_id))[DeliveryStatus.SENT] == 1
+
+
+async def test_server_errors_are_retried_with_backoff(delivery: Delivering) -> None:
+    await subscribe(delivery.store, 60, "UA-74")
+    delivery.sandbox.set_fault(60, ChatFault("server_error", times=2))
+    item_id = await delivery.publish(news())
+    await delivery.settled()
+    row = await delivery.store.db.fetchone(
+        "SELECT status, attempts FROM deliveries WHERE item_id = ?", (item_id,)
+    )
+    assert row is not None and tuple(row) == ("sent", 3)
+    assert len(delivery.sandbox.sent(60)) == 1
+
+
+async def test_persistent_server_errors_fail_with_the_reason(delivery: Delivering) -> None:
+    await subscribe(delivery.store, 61, "UA-74")
+    delivery.sandbox.set_fault(61, ChatFault("server_error"))
+    item_id = await delivery.publish(news())
+    await delivery.settled(timeout=20)
+    row = await delivery.store.db.fetchone(
+        "SELECT status, attempts, error FROM deliveries WHERE item_id = ?", (item_id,)
+    )
+    assert row is not None
+    assert (row[0], row[1]) == ("failed", FAST.max_attempts)
+    assert "Internal Server Error" in row[2]
+
+
+async def test_timeouts_are_retried(delivery: Delivering) -> None:
+    await subscribe(delivery.store, 62, "UA-74")
+    delivery.worker.bot.session.timeout = 0.3
+    delivery.sandbox.set_fault(62, ChatFault("delay", delay=1.0, times=1))
+    item_id = await delivery.publish(news())
+    await delivery.settled()
+    row = await delivery.store.db.fetchone(
+        "SELECT status, attempts FROM deliveries WHERE item_id = ?", (item_id,)
+    )
+    assert row is not None and row[0] == "sent" and row[1] >= 2
+
+
+async def test_per_chat_pace_is_kept_without_429s(
+    sandbox: BotAPISandbox, settings: Settings, store: Storage
+) -> None:
+    # The sandbox enforces one message a second per chat (burst 1); three items in a row.
+    sandbox.limits = RateLimits(per_chat_burst=1)
+    await subscribe(store, 70, "UA-74")
+    async with delivering(sandbox, settings, store, DeliveryLimits()) as running:
+        for number in range(3):
+            await running.publish(news(title=f"Новина {number}"))
+        await running.settled(timeout=10)
+    assert [m.plain_text.split("\n")[0] for m in sandbox.sent(70)] == [
+        "Новина 0",
+        "Новина 1",
+        "Новина 2",
+    ]
+    assert sandbox.errors[429] == 0
+
+
+async def test_one_worker_per_database(
+    sandbox: BotAPISandbox, settings: Settings, store: Storage
+) -> None:
+    for chat in range(100, 130):
+        await subscribe(store, chat, "UA-74")
+    async with (
+        delivering(sandbox, settings, store) as first,
+        delivering(sandbox, settings, store) as second,
+    ):
+        await asyncio.sleep(0.2)
+        assert first.worker.holding_lease != second.worker.holding_lease
+        for number in range(3):
+            await first.publish(news(title=f"Новина {number}"))
+            second.worker.wake()
+        await first.settled()
+    assert all(len(sandbox.sent(chat)) == 3 for chat in range(100, 130))
+    assert sandbox.sent_total == 90
+
+
+async def test_graceful_stop_leaves_the_rest_pending(
+    sandbox: BotAPISandbox, settings: Settings, store: Storage
+) -> None:
+    for chat in range(200, 260):
+        await subscribe(store, chat, "UA-74")
+    limits = DeliveryLimits(overall_per_second=20)
+    async with delivering(sandbox, settings, store, limits) as running:
+        item_id = await running.publish(news())
+        await asyncio.sleep(0.6)
+    counts = await store.outbox.counts(item_id)
+    assert counts[DeliveryStatus.SENDING] == 0
+    assert 0 < counts[DeliveryStatus.SENT] < 60
+    assert counts[DeliveryStatus.SENT] + counts[DeliveryStatus.PENDING] == 60
+    assert counts[DeliveryStatus.SENT] == sandbox.sent_total
+    # A new worker finishes the job, sending nobody a second copy.
+    async with delivering(sandbox, settings, store) as running:
+        await running.settled()
+    assert all(len(sandbox.sent(chat)) == 1 for chat in range(200, 260))
