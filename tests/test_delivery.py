@@ -325,3 +325,22 @@ async def test_graceful_stop_leaves_the_rest_pending(
     async with delivering(sandbox, settings, store) as running:
         await running.settled()
     assert all(len(sandbox.sent(chat)) == 1 for chat in range(200, 260))
+
+
+async def test_network_errors_are_retried_then_failed_with_the_reason(
+    settings: Settings, store: Storage
+) -> None:
+    # A Bot API address where nothing listens: every request is a connection error.
+    nowhere = BotAPISandbox()
+    await nowhere.start()
+    await nowhere.stop()
+    await subscribe(store, 80, "UA-74")
+    async with delivering(nowhere, settings, store) as running:
+        item_id = await running.publish(news())
+        await running.settled(timeout=20)
+    row = await store.db.fetchone(
+        "SELECT status, attempts, error FROM deliveries WHERE item_id = ?", (item_id,)
+    )
+    assert row is not None
+    assert (row[0], row[1]) == ("failed", FAST.max_attempts)
+    assert "Connect" in row[2], row[2]
