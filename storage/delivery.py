@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Collection, Iterable, Sequence
 
+import aiosqlite
+
 from storage.db import Database
 from storage.models import (
     ChatType,
@@ -13,8 +15,8 @@ from storage.models import (
     DeliveryStatus,
     NewItem,
     Published,
-    to_timestamp,
 )
+from storage.sql import insert_item
 
 NATIONAL = "UA"  # the "all Ukraine" region code
 
@@ -97,7 +99,36 @@ class OutboxRepo:
 
     async def publish(self, item: NewItem) -> Published:
         """Store the item and its deliveries together: never half-announced."""
+        [published] = await self.publish_many([item])
+        if published is None:
+            raise ValueError("the item duplicates one already stored")
+        return published
+
+    async def publish_many(
+        self, items: Sequence[NewItem], *, push: bool = True
+    ) -> list[Published | None]:
+        """Store items, skipping stories already stored (None), with deliveries unless `push`
+        is off (a feed's first poll), all in one transaction."""
         now = time.time()
+        results: list[Published | None] = []
+        try:
+            async with self._db.transaction() as connection:
+                for item in items:
+                    skip = item.guid is not None or item.canonical_url is not None
+                    item_id = await insert_item(connection, item, now, skip_duplicate=skip)
+                    if item_id is None:
+                        results.append(None)
+                        continue
+                    count = await self._enqueue(connection, item_id, item, now) if push else 0
+                    results.append(Published(item_id, count))
+        finally:
+            self._items_changed()  # /latest must see the new items
+        return results
+
+    async def _enqueue(
+        self, connection: aiosqlite.Connection, item_id: int, item: NewItem, now: float
+    ) -> int:
+        """One delivery per active chat subscribed to the item's region or to all Ukraine."""
         priority = 1 if item.kind.value == "breaking" else 0
         if item.region_code == NATIONAL:
             # National items go to every chat that subscribed to anything.
@@ -106,45 +137,15 @@ class OutboxRepo:
         else:
             audience = "SELECT DISTINCT chat_id FROM subscriptions WHERE region_code IN (?, ?)"
             audience_params = (item.region_code, NATIONAL)
-        try:
-            return await self._publish(item, now, priority, audience, audience_params)
-        finally:
-            self._items_changed()  # /latest must see the new item
-
-    async def _publish(
-        self,
-        item: NewItem,
-        now: float,
-        priority: int,
-        audience: str,
-        audience_params: tuple[object, ...],
-    ) -> Published:
-        async with self._db.transaction() as connection:
-            cursor = await connection.execute(
-                "INSERT INTO items (region_code, kind, title, summary, url, source_name, "
-                "published_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    item.region_code,
-                    item.kind.value,
-                    item.title,
-                    item.summary,
-                    item.url,
-                    item.source_name,
-                    to_timestamp(item.published_at),
-                    int(now),
-                ),
-            )
-            item_id = cursor.lastrowid or 0
-            await cursor.close()
-            cursor = await connection.execute(
-                "INSERT INTO deliveries (item_id, chat_id, priority, created_at) "
-                f"SELECT ?, audience.chat_id, ?, ? FROM ({audience}) AS audience "
-                "JOIN chats ON chats.id = audience.chat_id AND chats.active = 1",
-                (item_id, priority, now, *audience_params),
-            )
-            count = cursor.rowcount
-            await cursor.close()
-        return Published(item_id, count)
+        cursor = await connection.execute(
+            "INSERT INTO deliveries (item_id, chat_id, priority, created_at) "
+            f"SELECT ?, audience.chat_id, ?, ? FROM ({audience}) AS audience "
+            "JOIN chats ON chats.id = audience.chat_id AND chats.active = 1",
+            (item_id, priority, now, *audience_params),
+        )
+        count = cursor.rowcount
+        await cursor.close()
+        return count
 
     async def due(
         self, limit: int, now: float, skip_chats: Collection[int] = ()

@@ -47,6 +47,12 @@ class NewItem:
     url: str | None = None
     source_name: str = ""
     kind: ItemKind = ItemKind.NEWS
+    # From feeds, for de-duplication (see migration 0003).
+    source_id: int | None = None
+    guid: str | None = None
+    canonical_url: str | None = None
+    title_key: str | None = None
+    day: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,3 +113,23 @@ class DeliveryResult:
 class Published:
     item_id: int
     deliveries: int
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A feed and its health."""
+
+    id: int
+    url: str
+    region_code: str
+    title: str
+    poll_seconds: int
+    enabled: bool
+    etag: str | None
+    last_modified: str | None
+    polls: int
+    last_polled_at: float | None
+    last_success_at: float | None
+    last_error: str | None
+    failures: int
+    next_poll_at: float

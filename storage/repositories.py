@@ -10,7 +10,9 @@ import aiosqlite
 
 from storage.db import Database
 from storage.delivery import LeasesRepo, OutboxRepo, SubscriptionsRepo
-from storage.models import Chat, ChatType, Item, ItemKind, NewItem, from_timestamp, to_timestamp
+from storage.models import Chat, ChatType, Item, ItemKind, NewItem, from_timestamp
+from storage.sources import SourcesRepo
+from storage.sql import insert_item
 
 _ITEM_COLUMNS = "id, region_code, kind, title, summary, url, source_name, published_at"
 
@@ -75,22 +77,8 @@ class ItemsRepo:
         try:
             async with self._db.transaction() as connection:
                 for item in items:
-                    cursor = await connection.execute(
-                        "INSERT INTO items (region_code, kind, title, summary, url, source_name, "
-                        "published_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        (
-                            item.region_code,
-                            item.kind.value,
-                            item.title,
-                            item.summary,
-                            item.url,
-                            item.source_name,
-                            to_timestamp(item.published_at),
-                            now,
-                        ),
-                    )
-                    ids.append(cursor.lastrowid or 0)
-                    await cursor.close()
+                    item_id = await insert_item(connection, item, now)
+                    ids.append(item_id or 0)
         finally:
             # After the transaction (committed or not): a read during it may have cached
             # rows that are now different.
@@ -194,3 +182,4 @@ class Storage:
         self.subscriptions = SubscriptionsRepo(db)
         self.outbox = OutboxRepo(db, self.items.invalidate)
         self.leases = LeasesRepo(db)
+        self.sources = SourcesRepo(db)
