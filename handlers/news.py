@@ -66,13 +66,30 @@ def parse_count(args: str | None) -> int | None:
 async def show_latest(
     bot: Bot, chat_id: int, count: int, store: Storage, settings: Settings, lang: str
 ) -> None:
-    items = await store.items.latest(count)
+    """The newest items of the chat's regions and national ones; of every region when the
+    chat has no subscriptions or is subscribed to all Ukraine."""
+    subscribed = await store.subscriptions.regions_of(chat_id)
+    codes: set[str] | None = None
+    if not subscribed:
+        header, empty = _("Latest news"), _("No news yet. Check back a little later.")
+    elif ALL_UKRAINE in subscribed:
+        header, empty = (
+            _("Latest news of all Ukraine"),
+            _("No news yet. Check back a little later."),
+        )
+    else:
+        codes = subscribed | {ALL_UKRAINE}
+        header, empty = (
+            _("Latest news of your regions"),
+            _("No news of your regions yet. Check back a little later."),
+        )
+    items = await store.items.latest(count, codes)
     await send_items(
         bot,
         chat_id,
         items,
-        header="📰 <b>" + html.escape(_("Latest news")) + "</b>",
-        empty=_("No news yet. Check back a little later."),
+        header="📰 <b>" + html.escape(header) + "</b>",
+        empty=empty,
         settings=settings,
         lang=lang,
     )

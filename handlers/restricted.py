@@ -39,9 +39,6 @@ PRIVILEGED_COMMANDS = (
     "stats",
 )
 UPCOMING_COMMANDS = (
-    "subscribe",
-    "unsubscribe",
-    "subscriptions",
     "events",
     "search",
     "settings",

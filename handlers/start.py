@@ -4,19 +4,34 @@ from __future__ import annotations
 
 import html
 
-from aiogram import Router
-from aiogram.filters import Command, CommandStart
+from aiogram import Bot, Router
+from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import Message
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.settings import Settings
 from handlers.keyboards import start_keyboard
+from handlers.permissions import AdminCheck, provide
+from handlers.subscriptions import deep_link_region, subscribe_from_link
 from storage.models import ChatType
 from storage.repositories import Storage
 
 
-async def cmd_start(message: Message, store: Storage, settings: Settings) -> None:
-    """/start: remember the chat, greet, and offer the two things to do first."""
+async def cmd_start(
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    store: Storage,
+    i18n: I18n,
+    admin_check: AdminCheck,
+) -> None:
+    """/start [region-code]: a deep link subscribes at once; otherwise remember the chat,
+    greet, and offer the two things to do first."""
+    region = deep_link_region(command.args)
+    if region is not None:
+        await subscribe_from_link(message, region, bot, store, admin_check, i18n.current_locale)
+        return
     user = message.from_user
     await store.chats.upsert(
         message.chat.id,
@@ -31,8 +46,11 @@ async def cmd_start(message: Message, store: Storage, settings: Settings) -> Non
             f"👋 <b>{greeting}</b>",
             _(
                 "I am Visnyk, a bot of regional news of Ukraine. I show the latest headlines "
-                "of the 27 regions and all of Ukraine, and soon I will send new ones to you "
-                "as they appear."
+                "of the 27 regions and all of Ukraine, and send new ones to the chats "
+                "subscribed to them."
+            ),
+            _("To subscribe: /subscribe {example}, or /subscribe for a list.").format(
+                example=_("Chernihiv")
             ),
             _("Choose a region or look at the latest news:"),
         ]
@@ -49,10 +67,18 @@ def help_text(is_admin: bool) -> str:
         "/latest 10 — " + _("the 10 latest (from 1 to 20)"),
         "/region — " + _("choose a region from a list"),
         "/region " + _("Chernihiv") + " — " + _("news of a region by its name"),
+        "",
+        "/subscribe — " + _("choose regions to get their new headlines"),
+        "/subscribe " + _("Chernihiv") + ", " + _("Lviv") + " — " + _("subscribe by name"),
+        "/subscriptions — " + _("this chat's subscriptions"),
+        "/unsubscribe " + _("Chernihiv") + " — " + _("unsubscribe from a region"),
+        "/unsubscribe all — " + _("unsubscribe from everything"),
+        "",
         "/start — " + _("the main menu"),
         "/help — " + _("this help"),
         "",
         _("A region can be named any way: «Чернігів», «Чернігівщина», Chernihiv, UA-74."),
+        _("In groups and channels, only admins change the subscriptions."),
     ]
     if is_admin:
         lines += [
@@ -72,8 +98,10 @@ async def cmd_help(message: Message, settings: Settings) -> None:
     await message.answer(help_text(settings.is_admin(user_id)))
 
 
-def router() -> Router:
+def router(admin_check: AdminCheck) -> Router:
     start = Router(name=__name__)
+    provide(start, admin_check)  # deep links subscribe, and only admins may in groups
     start.message.register(cmd_start, CommandStart())
     start.message.register(cmd_help, Command("help"))
+    start.channel_post.register(cmd_help, Command("help"))
     return start

@@ -224,7 +224,7 @@ async def test_privileged_commands_are_refused_to_citizens(client: BotClient) ->
 
 
 async def test_commands_still_to_come_say_so(client: BotClient) -> None:
-    [answer] = await client.send("/subscribe Львів")
+    [answer] = await client.send("/events Львів")
     assert "незабаром" in answer.plain_text
 
 
@@ -253,7 +253,19 @@ async def test_menu_is_set_in_ukrainian_and_english(
     en = {c["command"]: c["description"] for c in sandbox.commands[("default", "en")]}
     assert uk["latest"] == "Останні новини"
     assert en["latest"] == "Latest news"
-    assert set(uk) == set(en) == {"start", "latest", "region", "help"}
+    assert (
+        set(uk)
+        == set(en)
+        == {
+            "start",
+            "latest",
+            "region",
+            "subscribe",
+            "subscriptions",
+            "unsubscribe",
+            "help",
+        }
+    )
 
 
 async def test_a_failing_handler_still_answers(client: BotClient, store: Storage) -> None:
