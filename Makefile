@@ -36,7 +36,7 @@ bench: $(STAMP)
 locales: $(STAMP)
 	$(BIN)/pybabel extract -k _ -k __ -k N_ --no-location --omit-header \
 		-o bot/locales/messages.pot bot handlers jobs storage
-	$(BIN)/pybabel update --no-fuzzy-matching --no-location --width 99 \
+	$(BIN)/pybabel update --no-fuzzy-matching --width 99 \
 		-i bot/locales/messages.pot -d bot/locales -D messages
 
 clean:

@@ -7,7 +7,7 @@ import asyncio
 import sys
 
 from bot.logs import setup_logging
-from bot.settings import settings_or_exit
+from bot.settings import SettingsError, settings_or_exit
 from storage.db import DatabaseError
 
 
@@ -36,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(run_polling(settings))
     except DatabaseError as exc:
         print(f"visnyk: {exc}", file=sys.stderr)
+        return 2
+    except SettingsError as exc:
+        print(f"visnyk: configuration error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         pass

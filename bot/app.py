@@ -1,35 +1,73 @@
-"""Running the bot: long polling and the delivery worker, until a signal stops them."""
+"""Running the bot: long polling, the delivery worker and the feed scheduler, until a signal."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.factory import build_bot, build_delivery, build_dispatcher, open_storage
 from bot.settings import Settings
+from bot.sources_file import load_sources, read_sources_file
+from jobs.ingest import FeedClient, IngestConfig, poll_due_sources
 
 log = logging.getLogger(__name__)
 
+# How often the scheduler looks for due sources; each source keeps its own interval.
+FEED_TICK_SECONDS = 30
+
 
 async def run_polling(settings: Settings) -> None:
+    # A malformed SOURCES_FILE stops the start-up with one line, before anything opens.
+    specs = (
+        read_sources_file(settings.sources_file, settings.feed_poll_seconds)
+        if settings.sources_file
+        else []
+    )
     store = await open_storage(settings)
+    if specs:
+        added = await load_sources(store, specs)
+        log.info("SOURCES_FILE: %d sources, %d new", len(specs), added)
     bot = build_bot(settings)
     delivery_bot = build_bot(settings, retry=False)
     delivery = build_delivery(settings, store, delivery_bot)
-    dispatcher = build_dispatcher(settings, store, delivery=delivery)
+    feeds = FeedClient(IngestConfig(default_poll_seconds=settings.feed_poll_seconds))
+    dispatcher = build_dispatcher(settings, store, delivery=delivery, feeds=feeds)
+    scheduler = AsyncIOScheduler(timezone=settings.tz)
+    scheduler.add_job(
+        poll_due_sources,
+        "interval",
+        seconds=FEED_TICK_SECONDS,
+        kwargs={
+            "http": feeds.http(),
+            "store": store,
+            "config": feeds.config,
+            "tz": settings.tz,
+            "on_published": delivery.wake,
+        },
+        id="feeds",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=datetime.now(settings.tz),  # a first poll at start-up
+    )
     worker = asyncio.create_task(delivery.run(), name="delivery")
     try:
         await bot.delete_webhook(drop_pending_updates=False)
+        scheduler.start()
         log.info("polling %s", settings.telegram_api_url)
-        # aiogram stops polling on SIGTERM/SIGINT; the worker is stopped below.
+        # aiogram stops polling on SIGTERM/SIGINT; everything else is stopped below.
         await dispatcher.start_polling(bot, allowed_updates=dispatcher.resolve_used_update_types())
     finally:
+        scheduler.shutdown(wait=False)
         # Graceful stop: no new deliveries, the ones in flight finish (bounded), rest pending.
         await delivery.stop(timeout=10)
         try:
             await asyncio.wait_for(worker, timeout=5)
         except TimeoutError:
             log.error("the delivery worker did not stop in time")
+        await feeds.close()
         await bot.session.close()
         await delivery_bot.session.close()
         await store.db.close()

@@ -24,6 +24,7 @@ from bot.session import JsonAiohttpSession
 from bot.settings import Settings
 from handlers import build_router
 from jobs.delivery import DeliveryLimits, DeliveryWorker
+from jobs.ingest import FeedClient, IngestConfig
 from storage.db import Database
 from storage.models import Item
 from storage.repositories import Storage
@@ -40,6 +41,9 @@ MENU_COMMANDS = (
     ("start", N_("Main menu")),
     ("latest", N_("Latest news")),
     ("region", N_("News of a region")),
+    ("subscribe", N_("Subscribe to regions")),
+    ("subscriptions", N_("My subscriptions")),
+    ("unsubscribe", N_("Unsubscribe")),
     ("help", N_("Help")),
 )
 
@@ -106,6 +110,7 @@ def build_dispatcher(
     i18n: I18n | None = None,
     fsm_storage: BaseStorage | None = None,
     delivery: DeliveryWorker | None = None,
+    feeds: FeedClient | None = None,
 ) -> Dispatcher:
     """The dispatcher with every router, middleware and dependency wired.
 
@@ -119,6 +124,7 @@ def build_dispatcher(
         store=store,
         i18n=i18n,
         delivery=delivery,
+        feeds=feeds or FeedClient(IngestConfig(default_poll_seconds=settings.feed_poll_seconds)),
     )
     LanguageMiddleware(i18n).setup(dispatcher)
     dispatcher.callback_query.middleware(CallbackAnswerMiddleware())

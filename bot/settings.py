@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     broadcast_rate: float = Field(default=30.0, gt=0, le=1000)
     paid_broadcast: bool = False
+    feed_poll_seconds: int = Field(default=300, ge=60)
+    sources_file: Path | None = None
 
     @field_validator("bot_token")
     @classmethod
@@ -47,6 +49,11 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")) or len(value) < len("http://x"):
             raise ValueError("expected an http:// or https:// base URL")
         return value
+
+    @field_validator("sources_file", mode="before")
+    @classmethod
+    def _no_file(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("database_path", mode="before")
     @classmethod

@@ -4,17 +4,32 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import errors, fallback, news, restricted, start
+from handlers import (
+    errors,
+    fallback,
+    membership,
+    news,
+    restricted,
+    sources,
+    start,
+    subscriptions,
+)
+from handlers.permissions import AdminCheck
 
 
 def build_router() -> Router:
     """A fresh router tree (a router can belong to only one dispatcher)."""
+    # One cache of "who administers which chat" for the routers that change subscriptions.
+    admin_check = AdminCheck()
     root = Router(name="handlers")
     root.include_routers(
         errors.router(),  # exceptions from any handler below
-        start.router(),  # /start, /help
+        membership.router(),  # the bot added to a chat, or blocked and removed
+        start.router(admin_check),  # /start (and its deep links), /help
+        subscriptions.router(admin_check),  # /subscribe, /unsubscribe, /subscriptions, buttons
         news.router(),  # /latest, /region and their buttons
-        restricted.router(),  # privileged commands and those still to come
+        sources.router(),  # admins: /sources, /addsource, /delsource
+        restricted.router(),  # privileged commands not for this user, and those still to come
         fallback.router(),  # last: whatever nobody else took, in private chats
     )
     return root

@@ -87,4 +87,5 @@ async def running_bot(
             await dispatcher.stop_polling()
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.wait_for(polling, timeout=5)
+        await dispatcher["feeds"].close()
         await bot.session.close()
