@@ -10,13 +10,13 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.storage.base import BaseStorage
-from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.methods import Response
 from aiogram.types import BotCommand, BotCommandScopeDefault, Message, Update
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from aiogram.utils.i18n import I18n
 
 from bot.formatting import item_message
+from bot.fsm_storage import SQLiteStorage
 from bot.i18n import LOCALES, N_, LanguageMiddleware, build_i18n
 from bot.regions import REGIONS
 from bot.retry import RetryMiddleware
@@ -119,7 +119,8 @@ def build_dispatcher(
     """
     i18n = i18n or build_i18n()
     dispatcher = Dispatcher(
-        storage=fsm_storage or MemoryStorage(),
+        # Conversations (an editor's /push, say) live in the database and survive restarts.
+        storage=fsm_storage or SQLiteStorage(store.db),
         settings=settings,
         store=store,
         i18n=i18n,

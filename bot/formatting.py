@@ -95,14 +95,17 @@ SUMMARY_LIMIT = 600
 def item_message(item: Item, tz: ZoneInfo, lang: str) -> str:
     """An item as subscribers get it: linked bold title, summary, source and time, hashtag."""
     region = get_region(item.region_code)
-    title = html.escape(trim(item.title, TITLE_LIMIT))
-    url = safe_url(item.url)
-    title_line = f'<b><a href="{html.escape(url)}">{title}</a></b>' if url else f"<b>{title}</b>"
+    if item.body_html:
+        # An editor's own formatting, produced by aiogram from Telegram's entities.
+        lines = [item.body_html]
+    else:
+        title = html.escape(trim(item.title, TITLE_LIMIT))
+        url = safe_url(item.url)
+        lines = [f'<b><a href="{html.escape(url)}">{title}</a></b>' if url else f"<b>{title}</b>"]
+        if item.summary.strip():
+            lines += ["", html.escape(trim(item.summary, SUMMARY_LIMIT))]
     if item.is_breaking:
-        title_line = "🔴 <b>" + html.escape(_("Breaking")) + ":</b> " + title_line
-    lines = [title_line]
-    if item.summary.strip():
-        lines += ["", html.escape(trim(item.summary, SUMMARY_LIMIT))]
+        lines[0] = "🔴 <b>" + html.escape(_("Breaking")) + ":</b> " + lines[0]
     footer = [local_time(item.published_at, tz)]
     if item.source_name:
         footer.insert(0, html.escape(trim(item.source_name, 100)))

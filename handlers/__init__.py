@@ -10,6 +10,7 @@ from handlers import (
     membership,
     news,
     restricted,
+    roles,
     sources,
     start,
     subscriptions,
@@ -29,6 +30,7 @@ def build_router() -> Router:
         subscriptions.router(admin_check),  # /subscribe, /unsubscribe, /subscriptions, buttons
         news.router(),  # /latest, /region and their buttons
         sources.router(),  # admins: /sources, /addsource, /delsource
+        roles.router(),  # admins: /grant, /revoke, /roles
         restricted.router(),  # privileged commands not for this user, and those still to come
         fallback.router(),  # last: whatever nobody else took, in private chats
     )

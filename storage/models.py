@@ -30,6 +30,8 @@ class Item:
     url: str | None
     source_name: str
     published_at: datetime  # aware, UTC
+    author_id: int | None = None  # the editor who pushed or announced it
+    body_html: str | None = None  # an editor's formatted text, Telegram HTML (already safe)
 
     @property
     def is_breaking(self) -> bool:
@@ -47,6 +49,8 @@ class NewItem:
     url: str | None = None
     source_name: str = ""
     kind: ItemKind = ItemKind.NEWS
+    author_id: int | None = None
+    body_html: str | None = None  # Telegram HTML, e.g. aiogram's Message.html_text
     # From feeds, for de-duplication (see migration 0003).
     source_id: int | None = None
     guid: str | None = None

@@ -11,10 +11,13 @@ import aiosqlite
 from storage.db import Database
 from storage.delivery import LeasesRepo, OutboxRepo, SubscriptionsRepo
 from storage.models import Chat, ChatType, Item, ItemKind, NewItem, from_timestamp
+from storage.roles import AuditRepo, RolesRepo
 from storage.sources import SourcesRepo
 from storage.sql import insert_item
 
-_ITEM_COLUMNS = "id, region_code, kind, title, summary, url, source_name, published_at"
+_ITEM_COLUMNS = (
+    "id, region_code, kind, title, summary, url, source_name, published_at, author_id, body_html"
+)
 
 
 def _item(row: aiosqlite.Row) -> Item:
@@ -27,6 +30,8 @@ def _item(row: aiosqlite.Row) -> Item:
         url=row["url"],
         source_name=row["source_name"],
         published_at=from_timestamp(row["published_at"]),
+        author_id=row["author_id"],
+        body_html=row["body_html"],
     )
 
 
@@ -183,3 +188,5 @@ class Storage:
         self.outbox = OutboxRepo(db, self.items.invalidate)
         self.leases = LeasesRepo(db)
         self.sources = SourcesRepo(db)
+        self.roles = RolesRepo(db)
+        self.audit = AuditRepo(db)

@@ -14,8 +14,8 @@ async def insert_item(
     verb = "INSERT OR IGNORE" if skip_duplicate else "INSERT"
     cursor = await connection.execute(
         f"{verb} INTO items (region_code, kind, title, summary, url, source_name, published_at, "
-        "created_at, source_id, guid, canonical_url, title_key, day) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "created_at, source_id, guid, canonical_url, title_key, day, author_id, body_html) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             item.region_code,
             item.kind.value,
@@ -30,6 +30,8 @@ async def insert_item(
             item.canonical_url,
             item.title_key,
             item.day,
+            item.author_id,
+            item.body_html,
         ),
     )
     inserted = cursor.rowcount > 0

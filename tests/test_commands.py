@@ -219,7 +219,7 @@ async def test_privileged_commands_are_refused_to_citizens(client: BotClient) ->
         [answer] = await client.send(command)
         assert answer.plain_text == "Ця команда вам недоступна.", command
     admin = client.as_user(ADMIN_ID)
-    [answer] = await admin.send("/grant 1 editor")
+    [answer] = await admin.send("/network")
     assert "ще недоступна в цій версії" in answer.plain_text
 
 

@@ -1,0 +1,120 @@
+"""Roles (editor, coordinator; per region or all) and the audit log of privileged actions."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from storage.db import Database
+
+ALL_REGIONS = "UA"
+
+
+class Role(StrEnum):
+    EDITOR = "editor"
+    COORDINATOR = "coordinator"
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    user_id: int
+    role: Role
+    region_code: str  # "UA": all regions
+    granted_by: int
+    granted_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    id: int
+    at: int
+    user_id: int
+    action: str
+    item_id: int | None
+    details: str
+
+
+class RolesRepo:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def grant(self, user_id: int, role: Role, regions: Iterable[str], by: int) -> set[str]:
+        """Give `role` for `regions` ("UA" for all); returns the regions newly granted."""
+        wanted = set(regions) or {ALL_REGIONS}
+        now = int(time.time())
+        async with self._db.transaction() as connection:
+            cursor = await connection.execute(
+                "SELECT region_code FROM roles WHERE user_id = ? AND role = ?",
+                (user_id, role.value),
+            )
+            before = {row[0] for row in await cursor.fetchall()}
+            await cursor.close()
+            added = wanted - before
+            await connection.executemany(
+                "INSERT INTO roles (user_id, role, region_code, granted_by, granted_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(user_id, role.value, code, by, now) for code in sorted(added)],
+            )
+            await connection.execute(
+                "INSERT INTO audit_log (at, user_id, action, details) VALUES (?, ?, 'grant', ?)",
+                (now, by, f"{role.value} {','.join(sorted(wanted))} to {user_id}"),
+            )
+        return added
+
+    async def revoke(self, user_id: int, role: Role | None, by: int) -> int:
+        """Take a role (or every role) away; returns how many grants were removed."""
+        now = int(time.time())
+        async with self._db.transaction() as connection:
+            if role is None:
+                cursor = await connection.execute(
+                    "DELETE FROM roles WHERE user_id = ?", (user_id,)
+                )
+            else:
+                cursor = await connection.execute(
+                    "DELETE FROM roles WHERE user_id = ? AND role = ?", (user_id, role.value)
+                )
+            removed = cursor.rowcount
+            await cursor.close()
+            await connection.execute(
+                "INSERT INTO audit_log (at, user_id, action, details) VALUES (?, ?, 'revoke', ?)",
+                (now, by, f"{role.value if role else 'all roles'} from {user_id}"),
+            )
+        return removed
+
+    async def regions(self, user_id: int, role: Role) -> frozenset[str]:
+        """The user's regions for `role` ("UA" among them means all); empty: no such role."""
+        rows = await self._db.fetchall(
+            "SELECT region_code FROM roles WHERE user_id = ? AND role = ?", (user_id, role.value)
+        )
+        return frozenset(row[0] for row in rows)
+
+    async def all(self) -> list[Grant]:
+        rows = await self._db.fetchall(
+            "SELECT user_id, role, region_code, granted_by, granted_at FROM roles "
+            "ORDER BY user_id, role, region_code"
+        )
+        return [Grant(row[0], Role(row[1]), row[2], row[3], row[4]) for row in rows]
+
+
+class AuditRepo:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def log(
+        self, user_id: int, action: str, *, item_id: int | None = None, details: str = ""
+    ) -> None:
+        await self._db.execute(
+            "INSERT INTO audit_log (at, user_id, action, item_id, details) VALUES (?, ?, ?, ?, ?)",
+            (int(time.time()), user_id, action, item_id, details[:1000]),
+        )
+
+    async def recent(self, limit: int = 20, item_id: int | None = None) -> list[AuditEntry]:
+        where, params = ("WHERE item_id = ?", (item_id, limit)) if item_id else ("", (limit,))
+        rows = await self._db.fetchall(
+            f"SELECT id, at, user_id, action, item_id, details FROM audit_log {where} "
+            "ORDER BY id DESC LIMIT ?",
+            params,
+        )
+        return [AuditEntry(row[0], row[1], row[2], row[3], row[4], row[5]) for row in rows]
