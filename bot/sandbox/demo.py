@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.demo_data import DEMO_ITEMS
-from bot.factory import build_bot, build_dispatcher, open_storage
+from bot.factory import build_bot, build_delivery, build_dispatcher, open_storage
 from bot.sandbox.server import SANDBOX_TOKEN, BotAPISandbox, RateLimits, SentMessage
 from bot.settings import Settings
 from storage.repositories import Storage
@@ -162,7 +162,10 @@ async def run_demo(settings: Settings, *, database: str | None = None) -> int:
             store = await open_storage(demo_settings)
             await load_demo_data(store)
             bot = build_bot(demo_settings, token=SANDBOX_TOKEN)
-            dispatcher = build_dispatcher(demo_settings, store)
+            delivery_bot = build_bot(demo_settings, token=SANDBOX_TOKEN, retry=False)
+            delivery = build_delivery(demo_settings, store, delivery_bot)
+            worker = asyncio.create_task(delivery.run())
+            dispatcher = build_dispatcher(demo_settings, store, delivery=delivery)
             polling = asyncio.create_task(
                 dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1)
             )
@@ -193,6 +196,10 @@ async def run_demo(settings: Settings, *, database: str | None = None) -> int:
                 await dispatcher.stop_polling()
                 with contextlib.suppress(asyncio.CancelledError):
                     await polling
+                await delivery.stop(timeout=2)
+                await asyncio.wait_for(worker, timeout=5)
+                await dispatcher["feeds"].close()
                 await bot.session.close()
+                await delivery_bot.session.close()
                 await store.db.close()
     return 0
