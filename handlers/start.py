@@ -11,6 +11,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.settings import Settings
+from handlers.filters import Access, access_of
 from handlers.keyboards import start_keyboard
 from handlers.permissions import AdminCheck, provide
 from handlers.subscriptions import deep_link_region, subscribe_from_link
@@ -58,8 +59,8 @@ async def cmd_start(
     await message.answer(text, reply_markup=start_keyboard())
 
 
-def help_text(is_admin: bool) -> str:
-    """The commands this user can use; admins see theirs too."""
+def help_text(access: Access | None) -> str:
+    """The commands this user can use: editors and admins see theirs too."""
     lines = [
         "ℹ️ <b>" + _("Visnyk: regional news of Ukraine") + "</b>",
         "",
@@ -80,22 +81,35 @@ def help_text(is_admin: bool) -> str:
         _("A region can be named any way: «Чернігів», «Чернігівщина», Chernihiv, UA-74."),
         _("In groups and channels, only admins change the subscriptions."),
     ]
-    if is_admin:
+    if access is not None and access.is_editor:
+        lines += [
+            "",
+            "📝 <b>" + _("For editors") + "</b>",
+            "/push — " + _("a breaking item: region, text, preview, send"),
+            "/announce — " + _("an event with its date and place; reminders go by themselves"),
+            "/correct 42 — " + _("new text for item №42, edited everywhere it was sent"),
+            "/retract 42 — " + _("withdraw item №42 from every chat"),
+            "/report 42 — " + _("how item №42 was delivered"),
+        ]
+    if access is not None and access.is_admin:
         lines += [
             "",
             "🛠 <b>" + _("For administrators") + "</b>",
-            _(
-                "Roles (/grant, /revoke, /roles), feed sources (/sources, /addsource, "
-                "/delsource) and /stats are not ready in this version yet."
-            ),
+            "/grant 123456789 editor " + _("Chernihiv") + " — " + _("give a role"),
+            "/revoke 123456789 — " + _("take roles away"),
+            "/roles — " + _("who has which role, and the latest actions"),
+            "/sources — " + _("feed sources and their health"),
+            "/addsource https://… " + _("Chernihiv") + " — " + _("add a feed"),
+            "/delsource 3 — " + _("remove a feed"),
         ]
     return "\n".join(lines)
 
 
-async def cmd_help(message: Message, settings: Settings) -> None:
+async def cmd_help(message: Message, store: Storage, settings: Settings) -> None:
     """/help: the commands available to this user's roles."""
-    user_id = message.from_user.id if message.from_user else None
-    await message.answer(help_text(settings.is_admin(user_id)))
+    user = message.from_user
+    access = await access_of(user.id, store, settings) if user else None
+    await message.answer(help_text(access))
 
 
 def router(admin_check: AdminCheck) -> Router:

@@ -11,6 +11,7 @@ from bot.demo_data import DEMO_ITEMS
 from bot.sandbox.server import BotAPISandbox, SentMessage
 from storage.models import ItemKind, NewItem
 from storage.repositories import Storage
+from storage.roles import Role
 from tests.client import ADMIN_ID, USER_ID, BotClient
 
 GROUP_ID = -100500
@@ -70,15 +71,19 @@ async def test_start_buttons_lead_to_news_and_regions(client: BotClient, demo: S
     assert "«Зроблено в Україні»" in chernihiv.plain_text
 
 
-async def test_help_lists_commands_for_the_users_role(client: BotClient) -> None:
+async def test_help_lists_commands_for_the_users_role(client: BotClient, store: Storage) -> None:
     [citizen_help] = await client.send("/help")
-    for command in ("/latest", "/region", "/start", "/help"):
+    for command in ("/latest", "/region", "/subscribe", "/start", "/help"):
         assert command in citizen_help.plain_text
-    assert "/grant" not in citizen_help.plain_text
+    assert "/push" not in citizen_help.plain_text and "/grant" not in citizen_help.plain_text
+    await store.roles.grant(31337, Role.EDITOR, {"UA-74"}, by=ADMIN_ID)
+    [editor_help] = await client.as_user(31337).send("/help")
+    assert "Для редакторів" in editor_help.plain_text and "/push" in editor_help.plain_text
+    assert "/grant" not in editor_help.plain_text
     admin = client.as_user(ADMIN_ID)
     [admin_help] = await admin.send("/help")
     assert "Для адміністраторів" in admin_help.plain_text
-    assert "/grant" in admin_help.plain_text
+    assert "/grant" in admin_help.plain_text and "/push" in admin_help.plain_text
 
 
 async def test_latest_shows_five_newest_with_kyiv_time_region_and_source(
