@@ -200,7 +200,9 @@ async def poll_source(
                 next_poll_at=now + source.poll_seconds,
             )
             return PollReport(source.id, ok=True, not_modified=True, title=source.title)
-        feed = parse_feed(
+        # Parsing a large feed takes a while: off the event loop, so the bot keeps answering.
+        feed = await asyncio.to_thread(
+            parse_feed,
             fetched.body,
             base_url=fetched.url,
             fetched_at=datetime.now(UTC),

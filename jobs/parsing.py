@@ -96,6 +96,9 @@ _ESCAPED_TAG = re.compile(
     re.IGNORECASE,
 )
 _REAL_TAG = re.compile(r"<[A-Za-z]")
+# A "<" that starts no complete tag. html.parser re-scans the rest of the text at each such
+# "<" (quadratic: "<p " * 20000 took 40 s), so they are escaped before parsing.
+_STRAY_LT = re.compile(r"""<(?![A-Za-z/!?](?:[^<>"']|"[^"]*"|'[^']*')*>)""")
 _TAG = re.compile(r"<[^<>]*>")
 _LEFTOVER_SCRIPT = re.compile(r"<\s*/?\s*(?:script|style)\b[^>]*>?", re.IGNORECASE)
 _SPACES = re.compile(r"[^\S\n]+")
@@ -148,6 +151,18 @@ class _TextExtractor(HTMLParser):
             self.parts.append(_LINE)
 
 
+def _strip_comments(text: str) -> str:
+    """Remove <!-- comments -->; an unclosed one hides the rest, as in browsers. Linear."""
+    parts: list[str] = []
+    position = 0
+    while (start := text.find("<!--", position)) != -1:
+        parts.append(text[position:start])
+        end = text.find("-->", start + 4)
+        position = len(text) if end == -1 else end + 3
+    parts.append(text[position:])
+    return "".join(parts)
+
+
 def _extract(markup: str, *, keep_newlines: bool) -> str:
     parser = _TextExtractor(keep_newlines=keep_newlines)
     try:
@@ -183,6 +198,8 @@ def clean_text(html_text: str) -> str:
         text = html.unescape(text)  # "&lt;p&gt;Текст&lt;/p&gt;": the markup was escaped twice
     text = _OPEN_TAG_AT_END.sub("", text)
     keep_newlines = _MARKUP.search(text) is None
+    if "<" in text:
+        text = _STRAY_LT.sub("&lt;", _strip_comments(text))
     text = _extract(text, keep_newlines=keep_newlines) if "<" in text or "&" in text else text
     text = text.replace(_PARAGRAPH, "\n\n").replace(_LINE, "\n")
     text = unicodedata.normalize("NFC", _LEFTOVER_SCRIPT.sub("", _visible(text)))

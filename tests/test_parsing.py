@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -455,11 +456,25 @@ def test_canonical_url(url: str, base: str | None, expected: str | None) -> None
         ("<![if !supportLists]>x<![endif]>", "x"),
         ("<![foo[ x ]]>y", "y"),
         ("<!-- коментар -->Текст", "Текст"),
+        ("<!-- a < b -->Текст<!-- прихований до кінця", "Текст"),
+        ("<!--[if gte mso 9]><xml><w:Word/></xml><![endif]-->Текст", "Текст"),
+        ("<a title=\"a<b\">Посилання</a> і <img alt='x>y'>", "Посилання і"),
+        ("a < b > c", "a < b > c"),
         ("", ""),
     ],
 )
 def test_clean_text(html_text: str, expected: str) -> None:
     assert clean_text(html_text) == expected
+
+
+@pytest.mark.parametrize(
+    "junk", ["<p " * 20000, "&lt;p " * 20000, '<a b="<" ' * 20000, "<!--" * 20000]
+)
+def test_clean_text_is_linear_on_unclosed_tags(junk: str) -> None:
+    # html.parser alone re-scans the rest of the text at each unfinished tag: ~40 s each.
+    started = time.perf_counter()
+    assert "<script" not in clean_text(junk)
+    assert time.perf_counter() - started < 3
 
 
 @pytest.mark.parametrize(
