@@ -309,7 +309,10 @@ async def broadcast(
                 sandbox_after = cpu_seconds_of(sandbox.pid)
             finally:
                 await worker.stop(timeout=2)
-                await asyncio.wait_for(task, timeout=10)
+                try:
+                    await asyncio.wait_for(task, timeout=10)
+                except TimeoutError:  # wait_for has cancelled it; say so, don't mask the cause
+                    print("  (the delivery worker did not stop within 10 s)", file=sys.stderr)
             sandbox_stats = await sandbox_call(http, url, "GET", "stats")
         finally:
             await bot.session.close()
@@ -561,8 +564,13 @@ def main() -> None:
     parser.add_argument("--database", help=argparse.SUPPRESS)  # the child's store
     args = parser.parse_args()
     if args.subscribers < 0:
-        parser.error("--subscribers must be positive")
-    asyncio.run(main_async(args))
+        parser.error("--subscribers must not be negative (0: the defaults)")
+    try:
+        asyncio.run(main_async(args))
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
+    except asyncio.CancelledError:  # SIGTERM, after the sandbox was stopped
+        raise SystemExit(143) from None
 
 
 if __name__ == "__main__":

@@ -239,7 +239,9 @@ class DeliveryWorker:
     async def _deliver_loop(self) -> None:
         while not self._stopping.is_set():
             free = self._free_slots()
-            if free == 0:
+            # Can be below 0: a finished delivery is in `_results` one loop turn before its
+            # task leaves `_tasks`. A negative LIMIT would claim every pending row at once.
+            if free <= 0:
                 await self._wait(self.limits.flush_interval)
                 continue
             now = time.time()

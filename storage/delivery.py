@@ -151,10 +151,15 @@ class OutboxRepo:
         self, limit: int, now: float, skip_chats: Collection[int] = ()
     ) -> list[Delivery]:
         """Pending deliveries whose time has come: breaking first, then oldest first."""
+        if limit <= 0:
+            return []  # SQLite reads a negative LIMIT as no limit at all
+        # The IN term is redundant, but without it SQLite cannot use the partial index
+        # deliveries_open (in ORDER BY order): it sorted every pending row on each call.
         rows = await self._db.fetchall(
             "SELECT d.id, d.item_id, d.chat_id, c.type, c.language, d.priority, d.attempts "
             "FROM deliveries AS d JOIN chats AS c ON c.id = d.chat_id "
-            "WHERE d.status = 'pending' AND d.next_attempt_at <= ? "
+            "WHERE d.status IN ('pending', 'sending') AND d.status = 'pending' "
+            "AND d.next_attempt_at <= ? "
             "ORDER BY d.priority DESC, d.id LIMIT ?",
             (now, limit + len(skip_chats)),
         )

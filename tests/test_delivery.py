@@ -344,3 +344,27 @@ async def test_network_errors_are_retried_then_failed_with_the_reason(
     assert row is not None
     assert (row[0], row[1]) == ("failed", FAST.max_attempts)
     assert "Connect" in row[2], row[2]
+
+
+async def test_never_more_in_flight_than_the_bound(
+    sandbox: BotAPISandbox, settings: Settings, store: Storage
+) -> None:
+    now = 1_700_000_000
+    async with store.db.transaction() as connection:
+        await connection.executemany(
+            "INSERT INTO chats (id, type, language, active, created_at, updated_at) "
+            "VALUES (?, 'private', 'uk', 1, ?, ?)",
+            [(5000 + n, now, now) for n in range(2000)],
+        )
+    await store.subscriptions.subscribe_many([5000 + n for n in range(2000)], "UA-74")
+    limits = DeliveryLimits(overall_per_second=1000)
+    peak = 0
+    async with delivering(sandbox, settings, store, limits) as running:
+        item_id = await running.publish(news())
+        while True:
+            counts = await store.outbox.counts(item_id)
+            peak = max(peak, counts[DeliveryStatus.SENDING])
+            if counts[DeliveryStatus.SENT] == 2000:
+                break
+            await asyncio.sleep(0.005)
+    assert 0 < peak <= limits.max_in_flight
