@@ -4,6 +4,12 @@ Illustrative only: the five "Останні новини Чернігівщин�
 their times and leads, and the article on the e-democracy conference in Chernihiv. The source
 document gives no links, so the items have none; it gives the conference's days (23–24 May)
 but no year or publication time, so the article is dated to the conference's last day.
+
+The network's members: the document says that the network «Моніторинг-Груп» unites 13 regions
+and that at the conference it formally admitted representatives of the Lviv, Zhytomyr, Kherson
+and Poltava oblasts. It names no member organisations, no contacts, and none of the other
+regions, so the demo holds just these four, named after what the document says, with no date
+(the document gives no year) and the conference as where it happened.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from storage.members import MemberFields, MemberStatus
 from storage.models import NewItem
 
 KYIV = ZoneInfo("Europe/Kyiv")
@@ -98,4 +105,32 @@ DEMO_ITEMS: tuple[NewItem, ...] = (
         source_name=CHERNIHIV_ADMINISTRATION,
         published_at=_at(2025, 11, 12, 15, 28),
     ),
+)
+
+
+# The conference where the four were admitted; Chernihiv hosted it (the document does not say
+# whether Chernihiv oblast itself is a member, so it is not recorded as one).
+CONFERENCE = "Всеукраїнська конференція з питань електронної демократії, Чернігів, 23–24 травня"
+# The four oblasts the document names as admitted at the conference: Lviv, Zhytomyr, Kherson,
+# Poltava. Only these are named; the other regions of the 13 are not.
+DEMO_MEMBERS: tuple[MemberFields, ...] = tuple(
+    MemberFields(
+        name=f"Представники {adjective} області",
+        region_code=code,
+        status=MemberStatus.ADMITTED,
+        since=None,  # the document gives the days (23–24 May) but no year
+        event_note=CONFERENCE,
+    )
+    for adjective, code in (
+        ("Львівської", "UA-46"),
+        ("Житомирської", "UA-18"),
+        ("Херсонської", "UA-65"),
+        ("Полтавської", "UA-53"),
+    )
+)
+# Shown under /network: what the document says of the network that no member row holds.
+DEMO_NETWORK_NOTE = (
+    "Джерело каже, що Мережа «Моніторинг-Груп» об’єднує 13 регіонів України, але називає лише "
+    "чотири з них — Львівську, Житомирську, Херсонську та Полтавську області, прийняті на "
+    "конференції в Чернігові 23–24 травня. Тут показано лише їх."
 )

@@ -7,6 +7,7 @@ from aiogram import Router
 from handlers import (
     errors,
     fallback,
+    members,
     membership,
     news,
     restricted,
@@ -25,10 +26,12 @@ def build_router() -> Router:
     root = Router(name="handlers")
     root.include_routers(
         errors.router(),  # exceptions from any handler below
+        # The hottest path first: reading news takes no state and conflicts with nothing.
+        news.router(),  # /latest, /region and their buttons
         membership.router(),  # the bot added to a chat, or blocked and removed
         start.router(admin_check),  # /start (and its deep links), /help
         subscriptions.router(admin_check),  # /subscribe, /unsubscribe, /subscriptions, buttons
-        news.router(),  # /latest, /region and their buttons
+        members.router(),  # coordinators: /network, /members, /member, /admit, /suspend, CSV
         sources.router(),  # admins: /sources, /addsource, /delsource
         roles.router(),  # admins: /grant, /revoke, /roles
         restricted.router(),  # privileged commands not for this user, and those still to come

@@ -91,6 +91,17 @@ def help_text(access: Access | None) -> str:
             "/retract 42 — " + _("withdraw item №42 from every chat"),
             "/report 42 — " + _("how item №42 was delivered"),
         ]
+    if access is not None and access.is_coordinator:
+        lines += [
+            "",
+            "🤝 <b>" + _("For coordinators of the network") + "</b>",
+            "/network — " + _("the network at a glance"),
+            "/members — " + _("members of your regions"),
+            "/member " + _("name or №") + " — " + _("a member's card and history"),
+            "/admit " + _("Lviv") + " " + _("Name") + " — " + _("admit a member"),
+            "/suspend 7 " + _("reason") + " — " + _("suspend member №7"),
+            "/export_members — " + _("the list as CSV; /import_members in reply to a CSV"),
+        ]
     if access is not None and access.is_admin:
         lines += [
             "",

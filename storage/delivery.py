@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Sequence
+from contextlib import asynccontextmanager
 
 import aiosqlite
 
@@ -22,20 +23,48 @@ NATIONAL = "UA"  # the "all Ukraine" region code
 
 
 class SubscriptionsRepo:
+    """A chat's regions are read on every /latest, so they are cached per chat until a write
+    through this repository (or a chat migration) changes them."""
+
+    _CACHE_SIZE = 100_000
+
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._regions: dict[int, frozenset[str]] = {}
+
+    def invalidate(self, chat_id: int | None = None) -> None:
+        if chat_id is None:
+            self._regions.clear()
+        else:
+            self._regions.pop(chat_id, None)
+
+    @asynccontextmanager
+    async def _changing(self, chat_id: int | None) -> AsyncIterator[None]:
+        """Around a write: forget the cached regions before it and after it (committed or
+        not), so that no read during the transaction stays cached."""
+        self.invalidate(chat_id)
+        try:
+            yield
+        finally:
+            self.invalidate(chat_id)
 
     async def regions_of(self, chat_id: int) -> set[str]:
-        rows = await self._db.fetchall(
-            "SELECT region_code FROM subscriptions WHERE chat_id = ?", (chat_id,)
-        )
-        return {row[0] for row in rows}
+        cached = self._regions.get(chat_id)
+        if cached is None:
+            rows = await self._db.fetchall(
+                "SELECT region_code FROM subscriptions WHERE chat_id = ?", (chat_id,)
+            )
+            cached = frozenset(row[0] for row in rows)
+            if len(self._regions) >= self._CACHE_SIZE:
+                self._regions.clear()
+            self._regions[chat_id] = cached
+        return set(cached)
 
     async def add(self, chat_id: int, codes: Iterable[str]) -> set[str]:
         """Subscribe; returns the codes that were not subscribed before."""
         wanted = set(codes)
         now = int(time.time())
-        async with self._db.transaction() as connection:
+        async with self._changing(chat_id), self._db.transaction() as connection:
             cursor = await connection.execute(
                 "SELECT region_code FROM subscriptions WHERE chat_id = ?", (chat_id,)
             )
@@ -50,7 +79,7 @@ class SubscriptionsRepo:
 
     async def remove(self, chat_id: int, codes: Iterable[str] | None = None) -> set[str]:
         """Unsubscribe from `codes` (None: from everything); returns what was removed."""
-        async with self._db.transaction() as connection:
+        async with self._changing(chat_id), self._db.transaction() as connection:
             cursor = await connection.execute(
                 "SELECT region_code FROM subscriptions WHERE chat_id = ?", (chat_id,)
             )
@@ -65,7 +94,7 @@ class SubscriptionsRepo:
 
     async def toggle(self, chat_id: int, code: str) -> bool:
         """Flip one subscription; True when the chat is now subscribed."""
-        async with self._db.transaction() as connection:
+        async with self._changing(chat_id), self._db.transaction() as connection:
             cursor = await connection.execute(
                 "DELETE FROM subscriptions WHERE chat_id = ? AND region_code = ?", (chat_id, code)
             )
@@ -82,7 +111,7 @@ class SubscriptionsRepo:
     async def subscribe_many(self, chat_ids: Sequence[int], code: str) -> None:
         """Bulk subscription, for benchmarks and imports (chats must exist)."""
         now = int(time.time())
-        async with self._db.transaction() as connection:
+        async with self._changing(None), self._db.transaction() as connection:
             await connection.executemany(
                 "INSERT OR IGNORE INTO subscriptions (chat_id, region_code, created_at) "
                 "VALUES (?, ?, ?)",
@@ -93,9 +122,15 @@ class SubscriptionsRepo:
 class OutboxRepo:
     """Items become one delivery row per subscribed active chat, in the item's transaction."""
 
-    def __init__(self, db: Database, on_items_changed: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        db: Database,
+        on_items_changed: Callable[[], None],
+        on_subscriptions_changed: Callable[[int | None], None],
+    ) -> None:
         self._db = db
         self._items_changed = on_items_changed
+        self._subscriptions_changed = on_subscriptions_changed
 
     async def publish(self, item: NewItem) -> Published:
         """Store the item and its deliveries together: never half-announced."""
@@ -233,6 +268,13 @@ class OutboxRepo:
     async def migrate_chat(self, old_id: int, new_id: int) -> None:
         """A group became a supergroup: its subscriptions and pending deliveries move along."""
         now = int(time.time())
+        try:
+            await self._migrate_chat(old_id, new_id, now)
+        finally:
+            self._subscriptions_changed(old_id)
+            self._subscriptions_changed(new_id)
+
+    async def _migrate_chat(self, old_id: int, new_id: int, now: int) -> None:
         async with self._db.transaction() as connection:
             await connection.execute(
                 "INSERT INTO chats (id, type, title, language, active, created_at, updated_at) "

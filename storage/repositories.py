@@ -10,6 +10,7 @@ import aiosqlite
 
 from storage.db import Database
 from storage.delivery import LeasesRepo, OutboxRepo, SubscriptionsRepo
+from storage.members import MembersRepo
 from storage.models import Chat, ChatType, Item, ItemKind, NewItem, from_timestamp
 from storage.roles import AuditRepo, RolesRepo
 from storage.sources import SourcesRepo
@@ -185,8 +186,9 @@ class Storage:
         self.items = ItemsRepo(db)
         self.chats = ChatsRepo(db)
         self.subscriptions = SubscriptionsRepo(db)
-        self.outbox = OutboxRepo(db, self.items.invalidate)
+        self.outbox = OutboxRepo(db, self.items.invalidate, self.subscriptions.invalidate)
         self.leases = LeasesRepo(db)
         self.sources = SourcesRepo(db)
         self.roles = RolesRepo(db)
         self.audit = AuditRepo(db)
+        self.members = MembersRepo(db)

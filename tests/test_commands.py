@@ -224,7 +224,7 @@ async def test_privileged_commands_are_refused_to_citizens(client: BotClient) ->
         [answer] = await client.send(command)
         assert answer.plain_text == "Ця команда вам недоступна.", command
     admin = client.as_user(ADMIN_ID)
-    [answer] = await admin.send("/network")
+    [answer] = await admin.send("/stats")
     assert "ще недоступна в цій версії" in answer.plain_text
 
 

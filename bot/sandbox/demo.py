@@ -14,10 +14,11 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.demo_data import DEMO_ITEMS
+from bot.demo_data import DEMO_ITEMS, DEMO_MEMBERS, DEMO_NETWORK_NOTE
 from bot.factory import build_bot, build_delivery, build_dispatcher, open_storage
 from bot.sandbox.server import SANDBOX_TOKEN, BotAPISandbox, RateLimits, SentMessage
 from bot.settings import Settings
+from storage.members import NETWORK_NOTE
 from storage.repositories import Storage
 
 DEMO_ADMIN_ID = 1000
@@ -133,6 +134,15 @@ async def load_demo_data(store: Storage) -> None:
     """The source document's items, once: a demo database that has items keeps them."""
     if await store.items.count() == 0:
         await store.items.add_many(DEMO_ITEMS)
+    await load_demo_members(store)
+
+
+async def load_demo_members(store: Storage) -> None:
+    """The network's members named in the source document, once; nobody is granted anything
+    (the demo admin may act as a coordinator anyway)."""
+    if await store.members.count() == 0:
+        await store.members.apply(DEMO_MEMBERS, by=DEMO_ADMIN_ID)
+        await store.members.set_note(NETWORK_NOTE, DEMO_NETWORK_NOTE)
 
 
 async def read_lines(queue: asyncio.Queue[str | None]) -> None:

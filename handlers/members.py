@@ -1,0 +1,897 @@
+"""The network's members, for coordinators and admins.
+
+Queries: /network, /members [region], /member <name|id>. Changes (a coordinator only in their
+regions, admins everywhere): /admit <region> <name>, /suspend <id> [reason], the status buttons
+of a member's card, /export_members and /import_members. Every change checks the member's
+region again when it is made, so crafted callback data cannot reach another region.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from rapidfuzz import fuzz, process
+
+from bot.formatting import pack, trim
+from bot.regions import ALL_UKRAINE, Region, get_region, match_region
+from bot.settings import Settings
+from handlers.filters import Access, HasRole
+from handlers.news import stale
+from handlers.subscriptions import edit_message
+from storage.members import NETWORK_NOTE, Member, MemberChange, MemberFields, MemberStatus
+from storage.repositories import Storage
+from storage.roles import Role
+
+PAGE_SIZE = 10
+_MAX_NAME = 200
+_MAX_TEXT = 1000
+_MAX_CSV_BYTES = 1_000_000
+_MAX_ERRORS_SHOWN = 40
+_ADMIT_KEY = "member_admit"  # the pending /admit in the user's FSM data
+CSV_COLUMNS = ("id", "name", "region_code", "status", "since", "contact", "notes", "event_note")
+_REQUIRED_COLUMNS = ("name", "region_code", "status")
+
+# Apostrophes and quotes people type in names in every way: «», "", “”, ’, ʼ, '.
+_QUOTES = str.maketrans("", "", "’ʼ'`‘«»\"“”„")
+_OBLAST_WORDS = frozenset({"область", "області", "обл", "обл.", "oblast", "region"})
+# Words a CSV may use for a status besides its code.
+_STATUS_WORDS = {
+    "кандидат": MemberStatus.CANDIDATE,
+    "прийнято": MemberStatus.ADMITTED,
+    "прийнятий": MemberStatus.ADMITTED,
+    "учасник": MemberStatus.ADMITTED,
+    "призупинено": MemberStatus.SUSPENDED,
+    "вийшов": MemberStatus.LEFT,
+    "вибув": MemberStatus.LEFT,
+}
+_STATUS_ICONS = {
+    MemberStatus.CANDIDATE: "🕓",
+    MemberStatus.ADMITTED: "✅",
+    MemberStatus.SUSPENDED: "⏸",
+    MemberStatus.LEFT: "🚪",
+}
+
+
+class MemberAction(StrEnum):
+    PAGE = "page"  # a page of /members
+    SHOW = "show"  # a member's card
+    SET = "set"  # a status button on the card
+    ADMIT = "admit"  # confirm the pending /admit
+    CANCEL = "cancel"  # drop the pending /admit
+
+
+class MemberCb(CallbackData, prefix="mb"):
+    action: MemberAction
+    member_id: int = 0
+    page: int = 0
+    scope: str = ""  # /members: "" the user's regions, "UA" all, or a region code
+    status: MemberStatus = MemberStatus.ADMITTED
+
+
+# ----------------------------------------------------------------------------- texts
+
+
+def status_label(status: MemberStatus) -> str:
+    labels = {
+        MemberStatus.CANDIDATE: _("candidate"),
+        MemberStatus.ADMITTED: _("admitted"),
+        MemberStatus.SUSPENDED: _("suspended"),
+        MemberStatus.LEFT: _("left"),
+    }
+    return f"{_STATUS_ICONS[status]} {labels[status]}"
+
+
+def day(value: date | None) -> str:
+    return value.strftime("%d.%m.%Y") if value else "—"
+
+
+def region_label(code: str, lang: str) -> str:
+    region = get_region(code)
+    return html.escape(region.short(lang) if region else code)
+
+
+def refusal() -> str:
+    return _("You can change members only in your regions.")
+
+
+def normalize(name: str) -> str:
+    """A name as compared: letter case, apostrophes, quotes and extra spaces do not count."""
+    return " ".join(name.translate(_QUOTES).casefold().split())
+
+
+def find_members(query: str, members: Sequence[Member]) -> list[Member]:
+    """Members whose names match `query` loosely: exact first, then close (typos, parts)."""
+    key = normalize(query)
+    if not key:
+        return []
+    exact = [member for member in members if normalize(member.name) == key]
+    if exact:
+        return exact
+    choices = {member.id: normalize(member.name) for member in members}
+    found = process.extract(key, choices, scorer=fuzz.WRatio, limit=8, score_cutoff=75)
+    if not found:
+        return []
+    best = found[0][1]
+    by_id = {member.id: member for member in members}
+    return [by_id[member_id] for _name, score, member_id in found if score >= best - 8]
+
+
+def member_line(member: Member) -> str:
+    since = " " + _("since {date}").format(date=day(member.since)) if member.since else ""
+    return f"№{member.id} · {html.escape(member.name)} — {status_label(member.status)}{since}"
+
+
+def network_text(
+    summary_lines: list[str],
+    note: str | None,
+) -> str:
+    lines = summary_lines
+    if note:
+        lines += ["", "ℹ️ " + html.escape(note)]
+    lines += ["", _("Counted from the members recorded in the bot.")]
+    return "\n".join(lines)
+
+
+def card(
+    member: Member, history: Sequence[MemberChange], access: Access, lang: str, settings: Settings
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """A member's card: status, since when, where, contact (for its coordinators), history."""
+    lines = [
+        f"👥 <b>{html.escape(member.name)}</b> (№{member.id})",
+        _("Region: {region}").format(region=region_label(member.region_code, lang)),
+        (
+            _("Status: {status}, since {since}").format(
+                status=status_label(member.status), since=day(member.since)
+            )
+            if member.since
+            else _("Status: {status} (date unknown)").format(status=status_label(member.status))
+        ),
+    ]
+    if member.event_note:
+        lines.append(_("Where: {event}").format(event=html.escape(member.event_note)))
+    may_change = access.can_coordinate(member.region_code)
+    if member.contact and may_change:
+        lines.append(_("Contact: {contact}").format(contact=html.escape(member.contact)))
+    if member.notes:
+        lines.append(_("Notes: {notes}").format(notes=html.escape(member.notes)))
+    if history:
+        lines += ["", "<b>" + _("History") + "</b>"]
+        for change in history:
+            when = datetime.fromtimestamp(change.changed_at, settings.tz).strftime("%d.%m.%Y")
+            extra = " — ".join(
+                html.escape(trim(text, 200)) for text in (change.event_note, change.reason) if text
+            )
+            lines.append(
+                f"{day(change.since)} · {status_label(change.status)}"
+                + (f" — {extra}" if extra else "")
+                + " "
+                + _("(recorded {when} by {user})").format(when=when, user=change.changed_by)
+            )
+    markup = None
+    if may_change:
+        builder = InlineKeyboardBuilder()
+        for status in MemberStatus:
+            if status is not member.status:
+                builder.button(
+                    text="→ " + status_label(status),
+                    callback_data=MemberCb(
+                        action=MemberAction.SET, member_id=member.id, status=status
+                    ),
+                )
+        builder.adjust(2)
+        markup = builder.as_markup()
+    return "\n".join(lines), markup
+
+
+def choice_keyboard(members: Sequence[Member], lang: str) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for member in members:
+        region = get_region(member.region_code)
+        place = region.short(lang) if region else member.region_code
+        builder.button(
+            text=trim(f"№{member.id} {member.name} ({place})", 60),
+            callback_data=MemberCb(action=MemberAction.SHOW, member_id=member.id),
+        )
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def scope_regions(scope: str, access: Access) -> list[str] | None:
+    """The regions /members shows: None means all of them."""
+    if scope == ALL_UKRAINE or (scope == "" and access.is_admin):
+        return None
+    if scope == "":
+        return access.coordinated_regions()
+    return [scope]
+
+
+async def members_page(
+    store: Storage, access: Access, scope: str, page: int, lang: str
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    regions = scope_regions(scope, access)
+    members, total = await store.members.page(regions, page * PAGE_SIZE, PAGE_SIZE)
+    pages = max(1, -(-total // PAGE_SIZE))
+    if regions is None:
+        title = _("Members of all regions")
+    else:
+        where = ", ".join(region_label(code, lang) for code in regions) or "—"
+        title = _("Members: {regions}").format(regions=where)
+    header = f"👥 <b>{title}</b> ({total})"
+    if not members:
+        return header + "\n" + _("No members recorded yet."), None
+    lines = [header]
+    current = ""
+    for member in members:
+        if member.region_code != current:
+            current = member.region_code
+            lines += ["", f"<b>{region_label(current, lang)}</b>"]
+        lines.append(member_line(member))
+    builder = InlineKeyboardBuilder()
+    for member in members:
+        builder.button(
+            text=f"№{member.id}",
+            callback_data=MemberCb(action=MemberAction.SHOW, member_id=member.id),
+        )
+    sizes = [5] * (len(members) // 5) + ([len(members) % 5] if len(members) % 5 else [])
+    if pages > 1:
+        lines += ["", _("Page {page} of {pages}").format(page=page + 1, pages=pages)]
+        if page > 0:
+            builder.button(
+                text="◀️",
+                callback_data=MemberCb(action=MemberAction.PAGE, page=page - 1, scope=scope),
+            )
+        if page + 1 < pages:
+            builder.button(
+                text="▶️",
+                callback_data=MemberCb(action=MemberAction.PAGE, page=page + 1, scope=scope),
+            )
+        sizes.append(2)
+    builder.adjust(*sizes)
+    return "\n".join(lines), builder.as_markup()
+
+
+def today(settings: Settings) -> date:
+    return datetime.now(settings.tz).date()
+
+
+# ----------------------------------------------------------------------------- queries
+
+
+async def cmd_network(message: Message, store: Storage, i18n: I18n) -> None:
+    """/network: regions with admitted members, members by status and region, latest admissions."""
+    lang = i18n.current_locale
+    summary = await store.members.summary()
+    lines = [
+        "🌐 <b>" + _("The network at a glance") + "</b>",
+        _("Regions with admitted members: {count}").format(count=summary.admitted_regions),
+        _("Members: {count}").format(count=sum(summary.by_status.values())),
+    ]
+    statuses = [
+        f"{status_label(status)}: {summary.by_status[status]}"
+        for status in MemberStatus
+        if summary.by_status.get(status)
+    ]
+    if statuses:
+        lines.append(" · ".join(statuses))
+    if summary.by_region:
+        lines += ["", "<b>" + _("By region") + "</b>"]
+        for code in sorted(summary.by_region, key=lambda c: region_label(c, lang)):
+            counts = summary.by_region[code]
+            parts = " · ".join(
+                f"{_STATUS_ICONS[status]} {counts[status]}"
+                for status in MemberStatus
+                if counts.get(status)
+            )
+            lines.append(f"{region_label(code, lang)}: {parts}")
+    if summary.latest_admissions:
+        lines += ["", "<b>" + _("Latest admissions") + "</b>"]
+        for admission in summary.latest_admissions:
+            member = admission.member
+            where = f" — {html.escape(admission.event_note)}" if admission.event_note else ""
+            when = f"{day(admission.since)} · " if admission.since else ""
+            lines.append(
+                f"{when}{html.escape(member.name)} "
+                f"({region_label(member.region_code, lang)}){where}"
+            )
+    note = await store.members.note(NETWORK_NOTE)
+    for part in pack([network_text(lines, note)]):
+        await message.answer(part)
+
+
+async def cmd_members(
+    message: Message, command: CommandObject, store: Storage, i18n: I18n, access: Access
+) -> None:
+    """/members [region]: a region's members (default: yours; admins: all), page by page."""
+    lang = i18n.current_locale
+    args = (command.args or "").strip()
+    scope = ""
+    if args:
+        matched = match_region(args)
+        if matched.region is None:
+            await message.answer(not_found(args, matched.suggestions, lang))
+            return
+        scope = matched.region.code
+    text, markup = await members_page(store, access, scope, 0, lang)
+    await message.answer(text, reply_markup=markup)
+
+
+def not_found(query: str, suggestions: Sequence[Region], lang: str) -> str:
+    text = _("Region “{query}” not found.").format(query=html.escape(trim(query, 64)))
+    if suggestions:
+        text += " " + _("Did you mean: {regions}?").format(
+            regions=", ".join(html.escape(region.name(lang)) for region in suggestions)
+        )
+    return text
+
+
+async def cmd_member(
+    message: Message,
+    command: CommandObject,
+    store: Storage,
+    i18n: I18n,
+    access: Access,
+    settings: Settings,
+) -> None:
+    """/member <name|id>: one member's card and history; several matches give a choice."""
+    lang = i18n.current_locale
+    query = (command.args or "").strip()
+    if not query:
+        await message.answer(html.escape(_("Usage: /member <name or number>")))
+        return
+    number = query.lstrip("№#")
+    if number.isdecimal() and len(number) < 12:
+        member = await store.members.get(int(number))
+        found = [member] if member else []
+    else:
+        found = find_members(query[:200], await store.members.all())
+    if not found:
+        await message.answer(
+            _("No member matches “{query}”. The list: /members").format(
+                query=html.escape(trim(query, 64))
+            )
+        )
+    elif len(found) == 1:
+        text, markup = card(
+            found[0], await store.members.history(found[0].id), access, lang, settings
+        )
+        await message.answer(text, reply_markup=markup)
+    else:
+        await message.answer(
+            _("Several members match “{query}”. Which one?").format(
+                query=html.escape(trim(query, 64))
+            ),
+            reply_markup=choice_keyboard(found, lang),
+        )
+
+
+async def on_page(
+    callback: CallbackQuery,
+    callback_data: MemberCb,
+    callback_answer: CallbackAnswer,
+    bot: Bot,
+    store: Storage,
+    i18n: I18n,
+    access: Access,
+) -> None:
+    """◀️ ▶️ under /members: the page in place."""
+    if callback.message is None or (
+        callback_data.scope not in ("", ALL_UKRAINE) and get_region(callback_data.scope) is None
+    ):
+        stale(callback_answer, _("This button is out of date. Try /members."))
+        return
+    page = max(0, callback_data.page)
+    text, markup = await members_page(
+        store, access, callback_data.scope, page, i18n.current_locale
+    )
+    await edit_message(bot, callback.message, markup, text)
+
+
+async def on_show(
+    callback: CallbackQuery,
+    callback_data: MemberCb,
+    callback_answer: CallbackAnswer,
+    store: Storage,
+    i18n: I18n,
+    access: Access,
+    settings: Settings,
+) -> None:
+    """A member's button (a /members page, or a choice of /member): the card."""
+    member = await store.members.get(callback_data.member_id)
+    if member is None or callback.message is None:
+        stale(callback_answer, _("This member is no longer in the list."))
+        return
+    history = await store.members.history(member.id)
+    text, markup = card(member, history, access, i18n.current_locale, settings)
+    await callback.message.answer(text, reply_markup=markup)
+
+
+# ----------------------------------------------------------------------------- changes
+
+
+async def on_set_status(
+    callback: CallbackQuery,
+    callback_data: MemberCb,
+    callback_answer: CallbackAnswer,
+    bot: Bot,
+    store: Storage,
+    i18n: I18n,
+    access: Access,
+    settings: Settings,
+) -> None:
+    """A status button on a member's card: change it (if the member's region is yours)."""
+    member = await store.members.get(callback_data.member_id)
+    if member is None:
+        stale(callback_answer, _("This member is no longer in the list."))
+        return
+    if not access.can_coordinate(member.region_code):
+        stale(callback_answer, refusal())
+        return
+    status = callback_data.status
+    if status is member.status:
+        callback_answer.text = _("The status is already “{status}”.").format(
+            status=status_label(status)
+        )
+        return
+    changed = await store.members.set_status(member.id, status, today(settings), access.user_id)
+    if changed is None:
+        stale(callback_answer, _("This member is no longer in the list."))
+        return
+    await store.audit.log(
+        access.user_id,
+        "member_status",
+        details=f"member {member.id} ({member.region_code}): {member.status} -> {status}",
+    )
+    callback_answer.text = _("Status changed: {status}.").format(status=status_label(status))
+    if callback.message is not None:
+        history = await store.members.history(member.id)
+        text, markup = card(changed, history, access, i18n.current_locale, settings)
+        await edit_message(bot, callback.message, markup, text)
+
+
+def split_admit(args: str) -> tuple[Region | None, tuple[Region, ...], str]:
+    """ "Львів Назва", "Львівська область Назва", "Lviv, Назва": (region, suggestions, name)."""
+    if "," in args:
+        head, _comma, name = args.partition(",")
+        matched = match_region(head.strip())
+        return matched.region, matched.suggestions, name.strip()
+    words = args.split()
+    if len(words) < 2:
+        return None, match_region(args).suggestions if args else (), ""
+    # "Львівська область …": the marker belongs to the region; otherwise the shortest name
+    # wins, since a longer prefix would swallow the member's name ("Львів ГО …").
+    sizes = (2, 1, 3) if words[1].casefold() in _OBLAST_WORDS else (1, 2, 3)
+    for size in sizes:
+        if len(words) <= size:
+            continue
+        matched = match_region(" ".join(words[:size]))
+        if matched.region is not None:
+            return matched.region, (), " ".join(words[size:])
+    return None, match_region(words[0]).suggestions, " ".join(words[1:])
+
+
+async def cmd_admit(
+    message: Message,
+    command: CommandObject,
+    store: Storage,
+    state: FSMContext,
+    i18n: I18n,
+    access: Access,
+) -> None:
+    """/admit <region> <name>: a new member admitted today, or a member moved to admitted."""
+    lang = i18n.current_locale
+    args = (command.args or "").strip()
+    region, suggestions, name = split_admit(args[:500])
+    if not args or not name:
+        usage = _("Usage: /admit <region> <name>, for example: {example}")
+        await message.answer(html.escape(usage.format(example="/admit Львів ГО «Відкрите місто»")))
+        return
+    if region is None:
+        await message.answer(not_found(args.split()[0], suggestions, lang))
+        return
+    if region.is_national:
+        await message.answer(_("A member belongs to one region; name the region."))
+        return
+    if not access.can_coordinate(region.code):
+        await message.answer(refusal())
+        return
+    if len(name) > _MAX_NAME:
+        await message.answer(
+            _("The name is too long (at most {limit} characters).").format(limit=_MAX_NAME)
+        )
+        return
+    existing = [
+        member
+        for member in await store.members.all([region.code])
+        if normalize(member.name) == normalize(name)
+    ]
+    place = html.escape(region.short(lang))
+    if existing and existing[0].status is MemberStatus.ADMITTED:
+        await message.answer(
+            _("{name} ({region}) is already admitted, since {since}.").format(
+                name=html.escape(existing[0].name), region=place, since=day(existing[0].since)
+            )
+        )
+        return
+    member_id = existing[0].id if existing else 0
+    await state.update_data({_ADMIT_KEY: {"region": region.code, "name": name, "id": member_id}})
+    if existing:
+        question = _(
+            "Admit {name} ({region}), now “{status}”, to the network as of today?"
+        ).format(
+            name=html.escape(existing[0].name),
+            region=place,
+            status=status_label(existing[0].status),
+        )
+    else:
+        question = _("Admit a new member {name} ({region}) to the network as of today?").format(
+            name=html.escape(name), region=place
+        )
+    builder = InlineKeyboardBuilder()
+    builder.button(text="✅ " + _("Admit"), callback_data=MemberCb(action=MemberAction.ADMIT))
+    builder.button(text="✖️ " + _("Cancel"), callback_data=MemberCb(action=MemberAction.CANCEL))
+    await message.answer(question, reply_markup=builder.as_markup())
+
+
+async def on_admit(
+    callback: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    bot: Bot,
+    store: Storage,
+    state: FSMContext,
+    i18n: I18n,
+    access: Access,
+    settings: Settings,
+) -> None:
+    """ "Admit" under /admit: do it, checking the region again."""
+    pending = (await state.get_data()).get(_ADMIT_KEY)
+    await state.update_data({_ADMIT_KEY: None})
+    if not isinstance(pending, dict) or callback.message is None:
+        stale(callback_answer, _("This button is out of date. Try /admit again."))
+        return
+    region = get_region(str(pending.get("region", "")))
+    if region is None or region.is_national or not access.can_coordinate(region.code):
+        stale(callback_answer, refusal())
+        return
+    member_id = int(pending.get("id") or 0)
+    when = today(settings)
+    member: Member | None
+    if member_id:
+        before = await store.members.get(member_id)
+        if before is None or before.region_code != region.code:
+            stale(callback_answer, _("This member is no longer in the list."))
+            return
+        member = await store.members.set_status(
+            member_id, MemberStatus.ADMITTED, when, access.user_id
+        )
+    else:
+        fields = MemberFields(
+            name=str(pending.get("name", ""))[:_MAX_NAME],
+            region_code=region.code,
+            status=MemberStatus.ADMITTED,
+            since=when,
+        )
+        member = await store.members.add(fields, access.user_id)
+    if member is None:
+        stale(callback_answer, _("This member is no longer in the list."))
+        return
+    await store.audit.log(
+        access.user_id, "member_admit", details=f"member {member.id} ({region.code}): admitted"
+    )
+    text = _("✅ Admitted: {name} ({region}), №{id}, since {since}.").format(
+        name=html.escape(member.name),
+        region=html.escape(region.short(i18n.current_locale)),
+        id=member.id,
+        since=day(member.since),
+    )
+    await edit_message(bot, callback.message, None, text)
+
+
+async def on_cancel(callback: CallbackQuery, bot: Bot, state: FSMContext) -> None:
+    """ "Cancel" under /admit."""
+    await state.update_data({_ADMIT_KEY: None})
+    if callback.message is not None:
+        await edit_message(bot, callback.message, None, _("Cancelled; nothing was changed."))
+
+
+async def cmd_suspend(
+    message: Message,
+    command: CommandObject,
+    store: Storage,
+    i18n: I18n,
+    access: Access,
+    settings: Settings,
+) -> None:
+    """/suspend <id> [reason]: suspend a member of your regions."""
+    words = (command.args or "").split(maxsplit=1)
+    number = words[0].lstrip("№#") if words else ""
+    if not number.isdecimal() or len(number) > 12:
+        await message.answer(html.escape(_("Usage: /suspend <number> [reason]")))
+        return
+    member = await store.members.get(int(number))
+    if member is None:
+        await message.answer(_("There is no member №{id}.").format(id=int(number)))
+        return
+    if not access.can_coordinate(member.region_code):
+        await message.answer(refusal())
+        return
+    if member.status is MemberStatus.SUSPENDED:
+        await message.answer(
+            _("{name} is already suspended, since {since}.").format(
+                name=html.escape(member.name), since=day(member.since)
+            )
+        )
+        return
+    reason = trim(words[1].strip(), _MAX_TEXT) if len(words) > 1 else ""
+    changed = await store.members.set_status(
+        member.id, MemberStatus.SUSPENDED, today(settings), access.user_id, reason=reason
+    )
+    if changed is None:
+        await message.answer(_("There is no member №{id}.").format(id=member.id))
+        return
+    await store.audit.log(
+        access.user_id,
+        "member_suspend",
+        details=f"member {member.id} ({member.region_code}): {reason}",
+    )
+    await message.answer(
+        _("⏸ Suspended: {name} ({region}), since {since}.").format(
+            name=html.escape(changed.name),
+            region=region_label(changed.region_code, i18n.current_locale),
+            since=day(changed.since),
+        )
+    )
+
+
+# ----------------------------------------------------------------------------- bulk
+
+
+def export_csv(members: Sequence[Member]) -> bytes:
+    """UTF-8 with a BOM, so that spreadsheets read the Cyrillic right."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for member in members:
+        writer.writerow(
+            (
+                member.id,
+                member.name,
+                member.region_code,
+                member.status.value,
+                member.since.isoformat() if member.since else "",
+                member.contact,
+                member.notes,
+                member.event_note,
+            )
+        )
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    line: int
+    text: str
+
+
+def _parse_date(value: str) -> date | None:
+    for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(value, pattern).date()
+        except ValueError:
+            continue
+    raise ValueError(value)
+
+
+def _region(value: str) -> Region | None:
+    region = get_region(value.upper())
+    return region if region is not None else match_region(value).region
+
+
+def parse_csv(
+    text: str, access: Access, existing: dict[int, Member]
+) -> tuple[list[MemberFields], list[RowError]]:
+    """Every row checked before anything is written: (rows, errors)."""
+    sample = text[:4096]
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    header = [cell.strip().lower() for cell in next(reader, [])]
+    missing = [column for column in _REQUIRED_COLUMNS if column not in header]
+    if missing:
+        return [], [
+            RowError(
+                1, _("The header lacks the columns: {columns}.").format(columns=", ".join(missing))
+            )
+        ]
+    index = {column: header.index(column) for column in CSV_COLUMNS if column in header}
+    rows: list[MemberFields] = []
+    errors: list[RowError] = []
+    seen: set[int] = set()
+    for cells in reader:
+        line = reader.line_num
+        if not any(cell.strip() for cell in cells):
+            continue
+
+        def cell(column: str, cells: list[str] = cells) -> str:
+            position = index.get(column)
+            return (
+                cells[position].strip() if position is not None and position < len(cells) else ""
+            )
+
+        problems: list[str] = []
+        member_id: int | None = None
+        raw_id = cell("id").lstrip("№#")
+        if raw_id:
+            if not raw_id.isdecimal() or len(raw_id) > 12:
+                problems.append(
+                    _("the id “{value}” is not a number").format(value=trim(raw_id, 30))
+                )
+            else:
+                member_id = int(raw_id)
+                if member_id in seen:
+                    problems.append(_("id {id} appears twice").format(id=member_id))
+                seen.add(member_id)
+                before = existing.get(member_id)
+                if before is None:
+                    problems.append(_("there is no member with id {id}").format(id=member_id))
+                elif not access.can_coordinate(before.region_code):
+                    problems.append(_("member {id} is not in your regions").format(id=member_id))
+        name = cell("name")
+        if not name:
+            problems.append(_("the name is empty"))
+        elif len(name) > _MAX_NAME:
+            problems.append(
+                _("the name is longer than {limit} characters").format(limit=_MAX_NAME)
+            )
+        raw_region = cell("region_code")
+        region = _region(raw_region) if raw_region else None
+        if region is None or region.is_national:
+            problems.append(_("unknown region “{value}”").format(value=trim(raw_region, 40)))
+        elif not access.can_coordinate(region.code):
+            problems.append(_("the region “{value}” is not yours").format(value=region.code))
+        raw_status = cell("status").casefold()
+        status = _STATUS_WORDS.get(raw_status)
+        if status is None and raw_status in {s.value for s in MemberStatus}:
+            status = MemberStatus(raw_status)
+        if status is None:
+            problems.append(
+                _("unknown status “{value}” (candidate, admitted, suspended, left)").format(
+                    value=trim(raw_status, 30)
+                )
+            )
+        since: date | None = None
+        raw_since = cell("since")
+        if raw_since:
+            try:
+                since = _parse_date(raw_since)
+            except ValueError:
+                problems.append(
+                    _("the date “{value}” is not like 2025-05-24 or 24.05.2025").format(
+                        value=trim(raw_since, 30)
+                    )
+                )
+        texts = {column: cell(column) for column in ("contact", "notes", "event_note")}
+        if any(len(value) > _MAX_TEXT for value in texts.values()):
+            problems.append(_("a text is longer than {limit} characters").format(limit=_MAX_TEXT))
+        if problems:
+            errors.append(RowError(line, "; ".join(problems)))
+            continue
+        assert region is not None and status is not None
+        rows.append(
+            MemberFields(
+                id=member_id,
+                name=name,
+                region_code=region.code,
+                status=status,
+                since=since,
+                contact=texts["contact"],
+                notes=texts["notes"],
+                event_note=texts["event_note"],
+            )
+        )
+    return rows, errors
+
+
+async def cmd_export(message: Message, store: Storage, access: Access) -> None:
+    """/export_members: a CSV of the members of your regions (admins: all)."""
+    regions = None if access.is_admin else access.coordinated_regions()
+    members = await store.members.all(regions)
+    await message.answer_document(
+        BufferedInputFile(export_csv(members), filename="members.csv"),
+        caption=_(
+            "Members: {count}. To change them, edit the file and send it back with "
+            "/import_members as a reply to it."
+        ).format(count=len(members)),
+    )
+    await store.audit.log(access.user_id, "members_export", details=f"{len(members)} members")
+
+
+async def cmd_import(message: Message, bot: Bot, store: Storage, access: Access) -> None:
+    """/import_members as a reply to a CSV (or as its caption): all rows or none."""
+    document = message.document
+    if document is None and message.reply_to_message is not None:
+        document = message.reply_to_message.document
+    if document is None:
+        await message.answer(
+            _("Reply with /import_members to a CSV file (like the one /export_members sends).")
+        )
+        return
+    if document.file_size is not None and document.file_size > _MAX_CSV_BYTES:
+        await message.answer(_("The file is too large (at most 1 MB)."))
+        return
+    downloaded = await bot.download(document.file_id)
+    content = downloaded.read() if downloaded is not None else b""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        await message.answer(_("The file is not UTF-8 text; save it as CSV UTF-8 and try again."))
+        return
+    existing = {member.id: member for member in await store.members.all()}
+    rows, errors = parse_csv(text, access, existing)
+    if errors:
+        lines = [
+            _("Row {line}: {problem}.").format(line=error.line, problem=html.escape(error.text))
+            for error in errors[:_MAX_ERRORS_SHOWN]
+        ]
+        if len(errors) > _MAX_ERRORS_SHOWN:
+            lines.append(_("…and {count} more.").format(count=len(errors) - _MAX_ERRORS_SHOWN))
+        header = "❌ " + _("The file was not imported; nothing was changed. Fix these rows:")
+        for part in pack(lines, header=header):
+            await message.answer(part)
+        return
+    if not rows:
+        await message.answer(_("The file has no rows; nothing was changed."))
+        return
+    try:
+        added, updated = await store.members.apply(rows, access.user_id)
+    except LookupError as missing:
+        await message.answer(
+            _("There is no member №{id}; nothing was changed.").format(id=missing.args[0])
+        )
+        return
+    await store.audit.log(
+        access.user_id, "members_import", details=f"{added} added, {updated} updated"
+    )
+    await message.answer(
+        "✅ "
+        + _("Imported: {added} added, {updated} updated, {same} unchanged.").format(
+            added=added, updated=updated, same=len(rows) - added - updated
+        )
+    )
+
+
+def router() -> Router:
+    members = Router(name=__name__)
+    # Coordinators and admins only; others fall through to handlers.restricted's refusal.
+    members.message.filter(HasRole(Role.COORDINATOR))
+    members.callback_query.filter(HasRole(Role.COORDINATOR))
+    members.message.register(cmd_network, Command("network"))
+    members.message.register(cmd_members, Command("members"))
+    members.message.register(cmd_member, Command("member"))
+    members.message.register(cmd_admit, Command("admit"))
+    members.message.register(cmd_suspend, Command("suspend"))
+    members.message.register(cmd_export, Command("export_members"))
+    members.message.register(cmd_import, Command("import_members"))
+    buttons = members.callback_query
+    buttons.register(on_page, MemberCb.filter(F.action == MemberAction.PAGE))
+    buttons.register(on_show, MemberCb.filter(F.action == MemberAction.SHOW))
+    buttons.register(on_set_status, MemberCb.filter(F.action == MemberAction.SET))
+    buttons.register(on_admit, MemberCb.filter(F.action == MemberAction.ADMIT))
+    buttons.register(on_cancel, MemberCb.filter(F.action == MemberAction.CANCEL))
+    return members

@@ -1,0 +1,337 @@
+"""The network's members, end to end: queries, changes, access, CSV export and import."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+
+from bot.sandbox.demo import load_demo_data
+from handlers.members import MemberAction, MemberCb
+from storage.members import Member, MemberFields, MemberStatus
+from storage.repositories import Storage
+from storage.roles import Role
+from tests.client import ADMIN_ID, SETTLE, BotClient
+
+LVIV = "UA-46"
+KHERSON = "UA-65"
+POLTAVA = "UA-53"
+COORDINATOR = 700  # coordinator of Lviv oblast
+REFUSED = "Ця команда вам недоступна."
+NOT_YOURS = "You can change members only in your regions."
+CONFERENCE = "Всеукраїнська конференція з питань електронної демократії, Чернігів, 23–24 травня"
+
+
+async def add(
+    store: Storage,
+    name: str,
+    region_code: str,
+    status: MemberStatus = MemberStatus.ADMITTED,
+    since: date | None = date(2025, 5, 24),
+    **extra: str,
+) -> Member:
+    fields = MemberFields(name=name, region_code=region_code, status=status, since=since, **extra)
+    return await store.members.add(fields, by=ADMIN_ID)
+
+
+async def coordinator(client: BotClient, store: Storage) -> BotClient:
+    """The coordinator of Lviv oblast, speaking English (the msgids themselves)."""
+    await store.roles.grant(COORDINATOR, Role.COORDINATOR, {LVIV}, by=ADMIN_ID)
+    return client.as_user(COORDINATOR, language="en")
+
+
+async def press(user: BotClient, message_id: int, label: str) -> dict[str, object]:
+    """Press a button of a bot message (found again, so that edits are seen) and wait."""
+    [message] = [m for m in user.sandbox.sent(user.chat_id) if m.message_id == message_id]
+    data = message.button(label)["callback_data"]
+    return await user.click_data(message, data)
+
+
+def text_of(user: BotClient, message_id: int) -> str:
+    [message] = [m for m in user.sandbox.sent(user.chat_id) if m.message_id == message_id]
+    return message.plain_text
+
+
+async def import_file(user: BotClient, content: bytes) -> str:
+    """Send a CSV, then /import_members as a reply to it; the bot's answer to the command."""
+    sandbox = user.sandbox
+    since = sandbox.last_message_id(user.chat_id)
+    update = sandbox.send_message(
+        user.chat_id, "", user_id=user.user_id, document=("members.csv", content)
+    )
+    await sandbox.wait_for(user.chat_id, since=since)  # "only text and commands, please"
+    since = sandbox.last_message_id(user.chat_id)
+    sandbox.send_message(
+        user.chat_id,
+        "/import_members",
+        user_id=user.user_id,
+        reply_to_message_id=update["message"]["message_id"],
+    )
+    await sandbox.wait_for(user.chat_id, since=since)
+    await asyncio.sleep(SETTLE)
+    return "\n".join(m.plain_text for m in sandbox.sent(user.chat_id) if m.message_id > since)
+
+
+async def export_file(user: BotClient) -> bytes:
+    [answer] = await user.send("/export_members")
+    assert answer.document is not None and answer.document[0] == "members.csv"
+    return answer.document[1]
+
+
+async def test_citizens_are_refused_even_with_crafted_buttons(
+    client: BotClient, store: Storage
+) -> None:
+    member = await add(store, "Представники Херсонської області", KHERSON)
+    for command in ("/network", "/members", "/member 1", "/admit Львів ГО", "/suspend 1"):
+        [answer] = await client.send(command)
+        assert answer.plain_text == REFUSED, command
+    [answer] = await client.send("/export_members")
+    assert answer.document is None and answer.plain_text == REFUSED
+    [latest] = await client.send("/latest")
+    data = MemberCb(action=MemberAction.SET, member_id=member.id, status=MemberStatus.LEFT)
+    await client.click_data(latest, data.pack())
+    assert await store.members.get(member.id) == member
+
+
+async def test_network_summary_counts_regions_from_the_store(
+    client: BotClient, store: Storage
+) -> None:
+    await add(store, "Представники Львівської області", LVIV, event_note=CONFERENCE)
+    await add(store, "Представники Херсонської області", KHERSON, event_note=CONFERENCE)
+    await add(store, "ГО «Полтавський кандидат»", POLTAVA, MemberStatus.CANDIDATE)
+    await add(store, "Колишній учасник", POLTAVA, MemberStatus.LEFT)
+    user = await coordinator(client, store)  # reads the whole network, changes only Lviv
+    [answer] = await user.send("/network")
+    text = answer.plain_text
+    summary = await store.members.summary()
+    assert summary.admitted_regions == 2
+    assert f"Regions with admitted members: {summary.admitted_regions}" in text
+    assert "Members: 4" in text
+    assert "✅ admitted: 2" in text and "🕓 candidate: 1" in text and "🚪 left: 1" in text
+    assert "Poltava: 🕓 1 · 🚪 1" in text or "Poltava oblast: 🕓 1 · 🚪 1" in text
+    latest = text.split("Latest admissions")[1]
+    assert "Представники Львівської області" in latest and CONFERENCE in latest
+    assert "Полтавський кандидат" not in latest
+
+    await add(store, "Представники Полтавської області", POLTAVA)
+    [answer] = await user.send("/network")
+    assert "Regions with admitted members: 3" in answer.plain_text
+
+
+async def test_members_of_a_region_page_by_page(client: BotClient, store: Storage) -> None:
+    for number in range(12):
+        await add(store, f"Організація {number:02}", LVIV, MemberStatus.CANDIDATE)
+    await add(store, "Херсонська організація", KHERSON)
+    user = await coordinator(client, store)
+    [listing] = await user.send("/members")  # default: the coordinator's regions
+    assert listing.plain_text.count("№") == 10
+    assert "Організація 00" in listing.plain_text and "since 24.05.2025" in listing.plain_text
+    assert "Херсонська" not in listing.plain_text
+    assert "Page 1 of 2" in listing.plain_text
+    await press(user, listing.message_id, "▶️")
+    page = text_of(user, listing.message_id)
+    assert "Організація 11" in page and "Організація 00" not in page
+    assert "Page 2 of 2" in page
+    await press(user, listing.message_id, "◀️")
+    assert "Організація 00" in text_of(user, listing.message_id)
+
+    [kherson] = await user.send("/members Херсон")  # reading another region is allowed
+    assert "Херсонська організація" in kherson.plain_text
+    assert "✅ admitted since 24.05.2025" in kherson.plain_text
+    [unknown] = await user.send("/members Атлантида")
+    assert "not found" in unknown.plain_text
+
+
+async def test_a_member_is_found_loosely_and_shown_with_history(
+    client: BotClient, store: Storage
+) -> None:
+    open_city = await add(
+        store, "ГО «Відкрите місто»", LVIV, contact="+380 00 000 0000", notes="Львів"
+    )
+    await add(store, "Представники Львівської області", LVIV)
+    await add(store, "Представники Херсонської області", KHERSON, contact="секрет")
+    user = await coordinator(client, store)
+    for query in ("го відкрите місто", 'ГО "Відкрите Місто"', "відкрте місто", str(open_city.id)):
+        [answer] = await user.send(f"/member {query}")
+        text = answer.plain_text
+        assert text.startswith(f"👥 ГО «Відкрите місто» (№{open_city.id})"), query
+        assert "Contact: +380 00 000 0000" in text and "History" in text
+        assert "24.05.2025 · ✅ admitted" in text
+        assert answer.button("suspended")  # the coordinator's own region: buttons
+    [choice] = await user.send("/member представники")
+    assert "Several members match" in choice.plain_text
+    [kherson] = await user.click(choice, "Херсонської")
+    assert kherson.plain_text.startswith("👥 Представники Херсонської області")
+    assert "секрет" not in kherson.plain_text  # the contact is for the region's coordinators
+    assert not kherson.buttons  # and no changes for another region
+    [none] = await user.send("/member Зовсім інша назва")
+    assert "No member matches" in none.plain_text
+
+
+async def test_admit_asks_first_then_admits_a_new_or_existing_member(
+    client: BotClient, store: Storage
+) -> None:
+    candidate = await add(store, "ГО «Львівська ініціатива»", LVIV, MemberStatus.CANDIDATE)
+    user = await coordinator(client, store)
+    [question] = await user.send("/admit Львів ГО «Нова громада»")
+    assert "Нова громада" in question.plain_text and await store.members.count() == 1
+    await press(user, question.message_id, "Admit")
+    [new] = [m for m in await store.members.all() if m.name == "ГО «Нова громада»"]
+    assert new.status is MemberStatus.ADMITTED and new.region_code == LVIV
+    assert new.since == date.today() or new.since is not None
+    assert f"№{new.id}" in text_of(user, question.message_id)
+
+    [question] = await user.send("/admit Львівська область го львівська ініціатива")
+    assert "🕓 candidate" in question.plain_text
+    await press(user, question.message_id, "Admit")
+    moved = await store.members.get(candidate.id)
+    assert moved is not None and moved.status is MemberStatus.ADMITTED
+    history = await store.members.history(candidate.id)
+    assert [change.status for change in history] == [MemberStatus.CANDIDATE, MemberStatus.ADMITTED]
+    assert history[-1].changed_by == COORDINATOR
+    actions = [entry.action for entry in await store.audit.recent(10)]
+    assert actions.count("member_admit") == 2
+
+    [question] = await user.send("/admit Львів Передумали")
+    await press(user, question.message_id, "Cancel")
+    assert await store.members.count() == 2
+    [again] = await user.send("/admit Львів ГО «Нова громада»")
+    assert "already admitted" in again.plain_text
+
+
+async def test_lviv_coordinator_cannot_change_kherson_even_with_crafted_data(
+    client: BotClient, store: Storage
+) -> None:
+    kherson = await add(store, "Представники Херсонської області", KHERSON)
+    lviv = await add(store, "Представники Львівської області", LVIV)
+    user = await coordinator(client, store)
+    [answer] = await user.send("/admit Херсон ГО «Чужа»")
+    assert answer.plain_text == NOT_YOURS and await store.members.count() == 2
+    [answer] = await user.send(f"/suspend {kherson.id} бо так")
+    assert answer.plain_text == NOT_YOURS
+    [card] = await user.send(f"/member {lviv.id}")  # a card with buttons, for crafting
+    for status in MemberStatus:
+        data = MemberCb(action=MemberAction.SET, member_id=kherson.id, status=status).pack()
+        answered = await user.click_data(card, data)
+        assert answered.get("text") == NOT_YOURS
+    answered = await user.click_data(card, MemberCb(action=MemberAction.ADMIT).pack())
+    assert "out of date" in str(answered.get("text"))
+    assert await store.members.get(kherson.id) == kherson
+    assert len(await store.members.history(kherson.id)) == 1
+    # An admin may do everything, everywhere.
+    admin = client.as_user(ADMIN_ID, language="en")
+    [answer] = await admin.send(f"/suspend {kherson.id}")
+    assert "Suspended" in answer.plain_text
+
+
+async def test_suspend_and_status_buttons_keep_the_history(
+    client: BotClient, store: Storage
+) -> None:
+    member = await add(store, "ГО «Відкрите місто»", LVIV)
+    user = await coordinator(client, store)
+    [answer] = await user.send(f"/suspend {member.id} не звітує <вже рік>")
+    assert "⏸ Suspended: ГО «Відкрите місто»" in answer.plain_text
+    [answer] = await user.send(f"/suspend {member.id}")
+    assert "already suspended" in answer.plain_text
+    [card] = await user.send(f"/member {member.id}")
+    assert "не звітує <вже рік>" in card.plain_text
+    answered = await press(user, card.message_id, "admitted")
+    assert "Status changed" in str(answered.get("text"))
+    now = await store.members.get(member.id)
+    assert now is not None and now.status is MemberStatus.ADMITTED
+    history = await store.members.history(member.id)
+    assert [change.status for change in history] == [
+        MemberStatus.ADMITTED,
+        MemberStatus.SUSPENDED,
+        MemberStatus.ADMITTED,
+    ]
+    assert history[1].reason == "не звітує <вже рік>" and history[1].changed_by == COORDINATOR
+    assert "⏸ suspended" in text_of(user, card.message_id)  # the card redrawn with history
+    actions = [entry.action for entry in await store.audit.recent(10)]
+    assert "member_suspend" in actions and "member_status" in actions
+
+
+async def test_import_rejects_a_bad_file_and_changes_nothing(
+    client: BotClient, store: Storage
+) -> None:
+    lviv = await add(store, "Представники Львівської області", LVIV)
+    kherson = await add(store, "Представники Херсонської області", KHERSON)
+    user = await coordinator(client, store)
+    before = await store.members.all()
+    bad = (
+        "id,name,region_code,status,since,contact,notes,event_note\r\n"
+        f"{lviv.id},Представники Львівської області,UA-46,suspended,2025-06-01,,,\r\n"  # fine
+        ",Нова,UA-46,admitted,,,,\r\n"  # fine
+        ",,UA-46,admitted,,,,\r\n"  # no name
+        ",Десь,Атлантида,admitted,,,,\r\n"  # unknown region
+        ",Херсонська нова,UA-65,admitted,,,,\r\n"  # not this coordinator's region
+        ",Статус,UA-46,чудовий,,,,\r\n"  # unknown status
+        ",Дата,UA-46,admitted,31.02.2025,,,\r\n"  # no such date
+        "999,Немає,UA-46,admitted,,,,\r\n"  # no such id
+        f"{kherson.id},Представники Херсонської області,UA-46,admitted,,,,\r\n"  # not theirs
+    ).encode("utf-8-sig")
+    report = await import_file(user, bad)
+    assert "nothing was changed" in report
+    for line in (4, 5, 6, 7, 8, 9, 10):
+        assert f"Row {line}:" in report, line
+    assert "Row 2:" not in report and "Row 3:" not in report
+    assert await store.members.all() == before
+    assert len(await store.members.history(lviv.id)) == 1
+
+
+async def test_import_applies_a_good_file_and_an_export_reimports_to_the_same_state(
+    client: BotClient, store: Storage
+) -> None:
+    await add(store, "Представники Львівської області", LVIV, event_note=CONFERENCE)
+    await add(store, "Представники Херсонської області", KHERSON, contact="a@b.c")
+    admin = client.as_user(ADMIN_ID, language="en")
+    exported = await export_file(admin)
+    assert exported.startswith("\ufeff".encode())
+    assert exported.decode("utf-8-sig").splitlines()[0] == (
+        "id,name,region_code,status,since,contact,notes,event_note"
+    )
+    before = await store.members.all()
+    report = await import_file(admin, exported)
+    assert "0 added, 0 updated, 2 unchanged" in report
+    assert await store.members.all() == before
+
+    # Spreadsheets in Ukraine save with semicolons; Ukrainian status words are fine.
+    good = (
+        "id;name;region_code;status;since;contact;notes;event_note\r\n"
+        "1;Представники Львівської області;UA-46;призупинено;01.06.2025;;не звітує;\r\n"
+        ";ГО «Полтавська громада»;Полтава;кандидат;;x@y.z;;\r\n"
+    ).encode("utf-8-sig")
+    report = await import_file(admin, good)
+    assert "1 added, 1 updated, 0 unchanged" in report
+    lviv = await store.members.get(1)
+    assert lviv is not None and lviv.status is MemberStatus.SUSPENDED
+    assert lviv.since == date(2025, 6, 1) and lviv.notes == "не звітує"
+    [poltava] = await store.members.all([POLTAVA])
+    assert poltava.status is MemberStatus.CANDIDATE and poltava.contact == "x@y.z"
+
+    state = await store.members.all()
+    again = await export_file(admin)
+    assert "0 added, 0 updated, 3 unchanged" in await import_file(admin, again)
+    assert await store.members.all() == state
+
+    # A coordinator exports their regions only, and re-imports them unchanged.
+    user = await coordinator(client, store)
+    mine = await export_file(user)
+    assert "Херсонськ" not in mine.decode("utf-8-sig")
+    assert "0 added, 0 updated, 1 unchanged" in await import_file(user, mine)
+
+
+async def test_the_demo_shows_what_the_source_names_and_nothing_more(
+    client: BotClient, store: Storage
+) -> None:
+    await load_demo_data(store)
+    await load_demo_data(store)  # once: a second start adds nothing
+    assert await store.members.count() == 4
+    admin = client.as_user(ADMIN_ID, language="en")
+    [answer] = await admin.send("/network")
+    text = answer.plain_text
+    assert "Regions with admitted members: 4" in text
+    for oblast in ("Львівської", "Житомирської", "Херсонської", "Полтавської"):
+        assert f"Представники {oblast} області" in text
+    assert CONFERENCE in text
+    assert "об’єднує 13 регіонів" in text and "називає лише" in text
+    assert all(not member.contact for member in await store.members.all())
