@@ -12,11 +12,14 @@ from bot.factory import build_bot, build_delivery, build_dispatcher, open_storag
 from bot.settings import Settings
 from bot.sources_file import load_sources, read_sources_file
 from jobs.ingest import FeedClient, IngestConfig, poll_due_sources
+from jobs.reminders import send_due_reminders
 
 log = logging.getLogger(__name__)
 
 # How often the scheduler looks for due sources; each source keeps its own interval.
 FEED_TICK_SECONDS = 30
+# How often the scheduler looks for due event reminders.
+REMINDER_TICK_SECONDS = 30
 
 
 async def run_polling(settings: Settings) -> None:
@@ -51,6 +54,16 @@ async def run_polling(settings: Settings) -> None:
         max_instances=1,
         coalesce=True,
         next_run_time=datetime.now(settings.tz),  # a first poll at start-up
+    )
+    scheduler.add_job(
+        send_due_reminders,
+        "interval",
+        seconds=REMINDER_TICK_SECONDS,
+        kwargs={"store": store, "tz": settings.tz, "on_published": delivery.wake},
+        id="reminders",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=datetime.now(settings.tz),  # reminders due while the bot was down
     )
     worker = asyncio.create_task(delivery.run(), name="delivery")
     try:

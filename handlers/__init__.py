@@ -5,7 +5,9 @@ from __future__ import annotations
 from aiogram import Router
 
 from handlers import (
+    editors,
     errors,
+    events,
     fallback,
     members,
     membership,
@@ -31,6 +33,9 @@ def build_router() -> Router:
         membership.router(),  # the bot added to a chat, or blocked and removed
         start.router(admin_check),  # /start (and its deep links), /help
         subscriptions.router(admin_check),  # /subscribe, /unsubscribe, /subscriptions, buttons
+        events.router(),  # /events for everyone; editors: /announce and its flow
+        # Editors' flows before the routers below, so that their /cancel and states win.
+        editors.router(),  # editors: /push, /correct, /retract, /report, /cancel
         members.router(),  # coordinators: /network, /members, /member, /admit, /suspend, CSV
         sources.router(),  # admins: /sources, /addsource, /delsource
         roles.router(),  # admins: /grant, /revoke, /roles

@@ -39,7 +39,6 @@ PRIVILEGED_COMMANDS = (
     "stats",
 )
 UPCOMING_COMMANDS = (
-    "events",
     "search",
     "settings",
     "stop",

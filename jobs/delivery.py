@@ -145,7 +145,8 @@ class DeliveryWorker:
         self._stopping = asyncio.Event()
         self._slots = asyncio.Semaphore(self.limits.max_in_flight)
         # Spread evenly in tenths of a second, so that no burst outruns Telegram's own bucket.
-        self._limiter = AsyncLimiter(max(1.0, self.limits.rate / 10), 0.1)
+        # Public: editors' edits and deletes of delivered copies share it (jobs.editing).
+        self.limiter = AsyncLimiter(max(1.0, self.limits.rate / 10), 0.1)
         self._pacing = _Pacing()
         self._in_flight: set[int] = set()  # chat ids with a request out
         self._tasks: set[asyncio.Task[None]] = set()
@@ -324,7 +325,7 @@ class DeliveryWorker:
         attempts = delivery.attempts + 1
         plain = False
         while True:
-            await self._limiter.acquire()
+            await self.limiter.acquire()
             try:
                 message = await self.bot.send_message(
                     delivery.chat_id,
@@ -392,7 +393,10 @@ class DeliveryWorker:
             if len(self._items) > 1000:
                 self._items.clear()
                 self._texts.clear()
-            self._items[item_id] = await self.store.items.get(item_id)
+            item = await self.store.items.get(item_id)
+            if item is not None and await self.store.editorial.is_retracted(item_id):
+                item = None  # retracted: its deliveries are cancelled, not sent
+            self._items[item_id] = item
         return self._items[item_id]
 
     def _text(self, item: Item, language: str) -> str:

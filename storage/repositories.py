@@ -10,6 +10,8 @@ import aiosqlite
 
 from storage.db import Database
 from storage.delivery import LeasesRepo, OutboxRepo, SubscriptionsRepo
+from storage.editorial import EditorialRepo
+from storage.events import EventsRepo
 from storage.members import MembersRepo
 from storage.models import Chat, ChatType, Item, ItemKind, NewItem, from_timestamp
 from storage.roles import AuditRepo, RolesRepo
@@ -192,3 +194,5 @@ class Storage:
         self.roles = RolesRepo(db)
         self.audit = AuditRepo(db)
         self.members = MembersRepo(db)
+        self.editorial = EditorialRepo(db, self.items.invalidate)
+        self.events = EventsRepo(db, self.items.invalidate)

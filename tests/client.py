@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from bot.factory import build_bot, build_dispatcher
 from bot.sandbox.server import SANDBOX_TOKEN, BotAPISandbox, SentMessage
 from bot.settings import Settings
+from jobs.delivery import DeliveryWorker
 from storage.repositories import Storage
 
 USER_ID = 501
@@ -71,12 +72,17 @@ class BotClient:
 
 @contextlib.asynccontextmanager
 async def running_bot(
-    sandbox: BotAPISandbox, settings: Settings, store: Storage
+    sandbox: BotAPISandbox,
+    settings: Settings,
+    store: Storage,
+    *,
+    delivery: DeliveryWorker | None = None,
 ) -> AsyncIterator[BotClient]:
-    """The bot, built by the same factory as production, polling the sandbox."""
+    """The bot, built by the same factory as production, polling the sandbox (with
+    `delivery`, handlers wake that worker when they publish)."""
     bot_settings = settings.model_copy(update={"telegram_api_url": sandbox.base_url})
     bot = build_bot(bot_settings, token=SANDBOX_TOKEN)
-    dispatcher = build_dispatcher(bot_settings, store)
+    dispatcher = build_dispatcher(bot_settings, store, delivery=delivery)
     polling = asyncio.create_task(
         dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1)
     )

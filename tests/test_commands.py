@@ -229,7 +229,7 @@ async def test_privileged_commands_are_refused_to_citizens(client: BotClient) ->
 
 
 async def test_commands_still_to_come_say_so(client: BotClient) -> None:
-    [answer] = await client.send("/events Львів")
+    [answer] = await client.send("/search Львів")
     assert "незабаром" in answer.plain_text
 
 

@@ -1,0 +1,267 @@
+"""Editors end to end: /push, /correct, /retract, /report, through the sandbox and a worker.
+
+Editors here speak English, so that the assertions hold before and after the Ukrainian
+catalog gains these texts; subscribers speak Ukrainian.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+import handlers.editors
+from bot.sandbox.server import BotAPISandbox, SentMessage
+from bot.settings import Settings
+from handlers.editors import EditorAction, EditorCb
+from storage.models import DeliveryStatus
+from storage.repositories import Storage
+from storage.roles import Role
+from tests.client import ADMIN_ID, BotClient, running_bot
+from tests.test_delivery import Delivering, delivering, subscribe
+
+EDITOR = 4242
+LVIV, KHERSON, CHERNIHIV = "UA-46", "UA-65", "UA-74"
+
+
+@pytest.fixture(autouse=True)
+def quick_progress(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(handlers.editors, "PROGRESS_INTERVAL", 0.1)
+
+
+@pytest.fixture
+async def worker(
+    sandbox: BotAPISandbox, settings: Settings, store: Storage
+) -> AsyncIterator[Delivering]:
+    async with delivering(sandbox, settings, store) as running:
+        yield running
+
+
+@pytest.fixture
+async def client(
+    sandbox: BotAPISandbox, settings: Settings, store: Storage, worker: Delivering
+) -> AsyncIterator[BotClient]:
+    async with running_bot(sandbox, settings, store, delivery=worker.worker) as bot_client:
+        yield bot_client
+
+
+async def editor_of(client: BotClient, store: Storage, *regions: str) -> BotClient:
+    await store.roles.grant(EDITOR, Role.EDITOR, set(regions), by=ADMIN_ID)
+    return client.as_user(EDITOR, language="en")
+
+
+async def pressed(user: BotClient, message: SentMessage, label: str) -> None:
+    """Press a button that edits its own message, and wait for the edit."""
+    edits = message.edits
+    await user.click(message, label, expect=0)
+    await user.sandbox.wait_until(lambda: message.edits > edits)
+
+
+async def push(editor: BotClient, region_label: str, text: str) -> int:
+    """/push, a region, the text, Send: returns the item's number once delivery is done."""
+    [choose] = await editor.send("/push")
+    await pressed(editor, choose, region_label)
+    assert "Breaking news for" in choose.plain_text
+    intro, preview = await editor.send(text, expect=2)
+    assert "how subscribers" in intro.plain_text
+    [status] = await editor.click(preview, "Send")
+    item_id = int(status.plain_text.split("№")[1].split()[0])
+    await editor.sandbox.wait_until(lambda: "Report on item" in status.plain_text)
+    return item_id
+
+
+async def test_a_push_reaches_its_region_only(
+    client: BotClient, store: Storage, worker: Delivering
+) -> None:
+    await subscribe(store, 11, LVIV)
+    await subscribe(store, 12, KHERSON)
+    await subscribe(store, 13, "UA")
+    editor = await editor_of(client, store, LVIV, CHERNIHIV)
+    [choose] = await editor.send("/push")
+    labels = [button["text"] for row in choose.buttons for button in row]
+    assert "Lviv" in " ".join(labels) and "Kherson" not in " ".join(labels)
+    assert "All Ukraine" not in labels  # only editors of every region push nationwide
+    item_id = await push(editor, "Lviv", "Air raid alert in Lviv\nGo to shelters.")
+    for chat in (11, 13):
+        [received] = client.sandbox.sent(chat)
+        assert received.plain_text.startswith("🔴 Терміново: Air raid alert in Lviv")
+        assert "Go to shelters." in received.plain_text
+    assert client.sandbox.sent(12) == []
+    [status] = [m for m in client.sandbox.sent(EDITOR) if "Report on item" in m.plain_text]
+    assert f"№\u00a0{item_id}" in status.plain_text and "Delivered: 2" in status.plain_text
+    assert [e.action for e in await store.audit.recent(5, item_id=item_id)] == ["push"]
+    # The item is in /latest, marked as breaking.
+    reader = client.as_user(11)
+    [latest] = await reader.send("/latest 1")
+    assert "Терміново" in latest.plain_text and "Air raid alert in Lviv" in latest.plain_text
+
+
+async def test_only_editors_push(client: BotClient, store: Storage) -> None:
+    await store.roles.grant(77, Role.COORDINATOR, {LVIV}, by=ADMIN_ID)
+    for user_id in (77, 501):
+        user = client.as_user(user_id)
+        for command in ("/push", "/push Львів", "/correct 1", "/retract 1", "/report 1"):
+            [answer] = await user.send(command)
+            assert answer.plain_text == "Ця команда вам недоступна.", (user_id, command)
+
+
+async def test_an_editor_of_lviv_cannot_push_to_kherson(client: BotClient, store: Storage) -> None:
+    await subscribe(store, 12, KHERSON)
+    editor = await editor_of(client, store, LVIV, CHERNIHIV)
+    refused, choose = await editor.send("/push Херсон", expect=2)
+    assert "cannot publish to" in refused.plain_text
+    crafted = EditorCb(action=EditorAction.REGION, code=KHERSON).pack()
+    answer = await editor.click_data(choose, crafted)
+    assert "cannot publish to" in str(answer.get("text"))
+    # Rights taken away in the middle of a flow: the final button checks again.
+    await store.roles.grant(EDITOR, Role.EDITOR, {KHERSON}, by=ADMIN_ID)
+    await editor.click_data(choose, crafted)  # now allowed
+    await client.sandbox.wait_until(lambda: "Breaking news for Kherson" in choose.plain_text)
+    _intro, preview = await editor.send("Not for Kherson", expect=2)
+    await store.roles.revoke(EDITOR, Role.EDITOR, by=ADMIN_ID)
+    await store.roles.grant(EDITOR, Role.EDITOR, {LVIV}, by=ADMIN_ID)
+    answer = await editor.click_data(preview, EditorCb(action=EditorAction.SEND).pack())
+    assert "cannot publish to" in str(answer.get("text"))
+    assert await store.items.count() == 0 and client.sandbox.sent(12) == []
+
+
+async def test_a_flow_survives_a_restart(
+    sandbox: BotAPISandbox, settings: Settings, store: Storage
+) -> None:
+    await subscribe(store, 11, LVIV)
+    await store.roles.grant(EDITOR, Role.EDITOR, {LVIV}, by=ADMIN_ID)
+    async with delivering(sandbox, settings, store) as running:
+        async with running_bot(sandbox, settings, store, delivery=running.worker) as first:
+            editor = first.as_user(EDITOR, language="en")
+            [prompt] = await editor.send("/push Львів")
+            assert "Breaking news for Lviv" in prompt.plain_text
+        async with running_bot(sandbox, settings, store, delivery=running.worker) as second:
+            editor = second.as_user(EDITOR, language="en")
+            _intro, preview = await editor.send("After the restart", expect=2)
+            [status] = await editor.click(preview, "Send")
+            await running.settled()
+            await sandbox.wait_until(lambda: "Report on item" in status.plain_text)
+    [received] = sandbox.sent(11)
+    assert "After the restart" in received.plain_text
+
+
+async def test_cancel_leaves_the_flow(client: BotClient, store: Storage) -> None:
+    editor = await editor_of(client, store, LVIV)
+    await editor.send("/push Львів")
+    [cancelled] = await editor.send("/cancel")
+    assert "Cancelled" in cancelled.plain_text
+    [hint] = await editor.send("Some text")  # no flow: plain text is a region search
+    assert "how subscribers" not in hint.plain_text
+    [choose] = await editor.send("/push")
+    await pressed(editor, choose, "Cancel")
+    assert "Cancelled" in choose.plain_text and choose.buttons == []
+    assert await store.items.count() == 0
+
+
+async def test_a_correction_edits_every_copy(
+    client: BotClient, store: Storage, worker: Delivering
+) -> None:
+    for chat in (11, 12, 13):
+        await subscribe(store, chat, LVIV)
+    editor = await editor_of(client, store, LVIV)
+    item_id = await push(editor, "Lviv", "Bridge closed")
+    [prompt] = await editor.send(f"/correct {item_id}")
+    assert "Correcting item" in prompt.plain_text
+    _intro, preview = await editor.send("Bridge open again\nTraffic restored.", expect=2)
+    [status] = await editor.click(preview, "Correct")
+    await client.sandbox.wait_until(lambda: "Copies edited: 3" in status.plain_text)
+    for chat in (11, 12, 13):
+        [copy] = client.sandbox.sent(chat)
+        assert copy.edits == 1 and "Bridge open again" in copy.plain_text
+        assert "Терміново" in copy.plain_text
+    [latest] = await client.as_user(11).send("/latest 1")
+    assert "Bridge open again" in latest.plain_text and "Bridge closed" not in latest.plain_text
+    assert "correct" in [e.action for e in await store.audit.recent(5, item_id=item_id)]
+
+
+async def test_a_retraction_deletes_every_copy(
+    client: BotClient, store: Storage, worker: Delivering
+) -> None:
+    for chat in (11, 12):
+        await subscribe(store, chat, LVIV)
+    editor = await editor_of(client, store, LVIV)
+    item_id = await push(editor, "Lviv", "False alarm")
+    [confirm] = await editor.send(f"/retract {item_id}")
+    assert "Retract item" in confirm.plain_text
+    [status] = await editor.click(confirm, "Retract")
+    await client.sandbox.wait_until(lambda: "Copies deleted: 2" in status.plain_text)
+    for chat in (11, 12):
+        [copy] = client.sandbox.sent(chat, include_deleted=True)
+        assert copy.deleted
+    [latest] = await client.as_user(11).send("/latest")
+    assert "False alarm" not in latest.plain_text
+    assert (await store.outbox.counts(item_id))[DeliveryStatus.SENT] == 2
+
+
+async def test_the_report_adds_up(client: BotClient, store: Storage, worker: Delivering) -> None:
+    for chat in (11, 12, 13):
+        await subscribe(store, chat, LVIV)
+    client.sandbox.my_chat_member(13, user_id=13, old_status="member", new_status="kicked")
+    editor = await editor_of(client, store, LVIV)
+    item_id = await push(editor, "Lviv", "Count me")
+    [report] = await editor.send(f"/report {item_id}")
+    counts = await store.outbox.counts(item_id)
+    parts = {
+        line.split(":")[0].split()[-1]: int(line.rsplit(":", 1)[1].replace("\u00a0", ""))
+        for line in report.plain_text.splitlines()
+        if line.rsplit(":", 1)[-1].strip().replace("\u00a0", "").isdecimal()
+    }
+    assert parts["Total"] == sum(counts.values())
+    assert (
+        parts["Delivered"] + parts["Pending"] + parts["Failed"] + parts["cancelled)"]
+        == (parts["Total"])
+    )
+    [other] = await client.as_user(ADMIN_ID, language="en").send(f"/report {item_id}")
+    assert "Report on item" in other.plain_text  # admins see every region
+    await store.roles.grant(99, Role.EDITOR, {KHERSON}, by=ADMIN_ID)
+    [refused] = await client.as_user(99, language="en").send(f"/report {item_id}")
+    assert "not from your regions" in refused.plain_text
+
+
+async def test_odd_text_never_breaks_the_html(
+    client: BotClient, store: Storage, worker: Delivering
+) -> None:
+    await subscribe(store, 11, LVIV)
+    editor = await editor_of(client, store, LVIV)
+    odd = "<script>alert(1)</script> & <b>not bold</b> 1 < 2 &amp;"
+    await push(editor, "Lviv", odd)
+    [received] = client.sandbox.sent(11)
+    assert odd in received.plain_text
+    # Formatting from a real Telegram client arrives as entities, kept as HTML.
+    await editor.send("/push Львів")
+    since = client.sandbox.last_message_id(EDITOR)
+    text = "Bold <and> italic link"
+    client.sandbox.enqueue_update(
+        {
+            "message": {
+                "message_id": 10_000,
+                "from": {"id": EDITOR, "is_bot": False, "first_name": "E", "language_code": "en"},
+                "chat": {"id": EDITOR, "type": "private", "first_name": "E"},
+                "date": 1,
+                "text": text,
+                "entities": [
+                    {"type": "bold", "offset": 0, "length": 4},
+                    {"type": "italic", "offset": 11, "length": 6},
+                    {
+                        "type": "text_link",
+                        "offset": 18,
+                        "length": 4,
+                        "url": "https://e.org/?a=1&b=2",
+                    },
+                ],
+            }
+        }
+    )
+    await client.sandbox.wait_for(EDITOR, 2, since=since)
+    preview: SentMessage = client.sandbox.sent(EDITOR)[-1]
+    assert "<b>Bold</b>" in preview.text and "&lt;and&gt;" in preview.text
+    assert '<a href="https://e.org/?a=1&amp;b=2">link</a>' in preview.text
+    [status] = await editor.click(preview, "Send")
+    await client.sandbox.wait_until(lambda: "Report on item" in status.plain_text)
+    latest = client.sandbox.sent(11)[-1]
+    assert "<b>Bold</b>" in latest.text and "Bold <and> italic link" in latest.plain_text
