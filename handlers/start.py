@@ -72,6 +72,7 @@ def help_text(access: Access | None) -> str:
         "/subscribe — " + _("choose regions to get their new headlines"),
         "/subscribe " + _("Chernihiv") + ", " + _("Lviv") + " — " + _("subscribe by name"),
         "/subscriptions — " + _("this chat's subscriptions"),
+        "/events — " + _("upcoming events in your regions"),
         "/unsubscribe " + _("Chernihiv") + " — " + _("unsubscribe from a region"),
         "/unsubscribe all — " + _("unsubscribe from everything"),
         "",
