@@ -6,8 +6,6 @@ import time
 from collections.abc import AsyncIterator, Callable, Collection, Iterable, Sequence
 from contextlib import asynccontextmanager
 
-import aiosqlite
-
 from storage.db import Database
 from storage.models import (
     ChatType,
@@ -17,9 +15,7 @@ from storage.models import (
     NewItem,
     Published,
 )
-from storage.sql import insert_item
-
-NATIONAL = "UA"  # the "all Ukraine" region code
+from storage.sql import enqueue_deliveries, insert_item
 
 
 class SubscriptionsRepo:
@@ -154,33 +150,16 @@ class OutboxRepo:
                     if item_id is None:
                         results.append(None)
                         continue
-                    count = await self._enqueue(connection, item_id, item, now) if push else 0
+                    count = 0
+                    if push:
+                        priority = 1 if item.kind.value == "breaking" else 0
+                        count = await enqueue_deliveries(
+                            connection, item_id, item.region_code, priority, now
+                        )
                     results.append(Published(item_id, count))
         finally:
             self._items_changed()  # /latest must see the new items
         return results
-
-    async def _enqueue(
-        self, connection: aiosqlite.Connection, item_id: int, item: NewItem, now: float
-    ) -> int:
-        """One delivery per active chat subscribed to the item's region or to all Ukraine."""
-        priority = 1 if item.kind.value == "breaking" else 0
-        if item.region_code == NATIONAL:
-            # National items go to every chat that subscribed to anything.
-            audience = "SELECT DISTINCT chat_id FROM subscriptions"
-            audience_params: tuple[object, ...] = ()
-        else:
-            audience = "SELECT DISTINCT chat_id FROM subscriptions WHERE region_code IN (?, ?)"
-            audience_params = (item.region_code, NATIONAL)
-        cursor = await connection.execute(
-            "INSERT INTO deliveries (item_id, chat_id, priority, created_at) "
-            f"SELECT ?, audience.chat_id, ?, ? FROM ({audience}) AS audience "
-            "JOIN chats ON chats.id = audience.chat_id AND chats.active = 1",
-            (item_id, priority, now, *audience_params),
-        )
-        count = cursor.rowcount
-        await cursor.close()
-        return count
 
     async def due(
         self, limit: int, now: float, skip_chats: Collection[int] = ()

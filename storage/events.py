@@ -12,9 +12,8 @@ import aiosqlite
 
 from storage.db import Database
 from storage.models import NewItem, Published, from_timestamp, to_timestamp
-from storage.sql import insert_item
+from storage.sql import enqueue_deliveries, insert_item
 
-NATIONAL = "UA"
 _ALL_DAY_SECONDS = 86_400
 _TIMED_SECONDS = 7_200  # an event with a start time and no end: over two hours after it
 _EVENT_COLUMNS = (
@@ -79,28 +78,6 @@ def _event(row: Sequence[Any]) -> Event:
     )
 
 
-async def _enqueue(
-    connection: aiosqlite.Connection, item_id: int, region_code: str, now: int
-) -> int:
-    """Deliveries of an item: the same audience as storage.delivery.OutboxRepo._enqueue
-    (the region's subscribers and all-Ukraine ones; everyone subscribed for a national item)."""
-    if region_code == NATIONAL:
-        audience = "SELECT DISTINCT chat_id FROM subscriptions"
-        params: tuple[object, ...] = ()
-    else:
-        audience = "SELECT DISTINCT chat_id FROM subscriptions WHERE region_code IN (?, ?)"
-        params = (region_code, NATIONAL)
-    cursor = await connection.execute(
-        "INSERT INTO deliveries (item_id, chat_id, priority, created_at) "
-        f"SELECT ?, audience.chat_id, 0, ? FROM ({audience}) AS audience "
-        "JOIN chats ON chats.id = audience.chat_id AND chats.active = 1",
-        (item_id, now, *params),
-    )
-    count = cursor.rowcount
-    await cursor.close()
-    return count
-
-
 async def _plan(
     connection: aiosqlite.Connection,
     event_id: int,
@@ -142,7 +119,7 @@ class EventsRepo:
                 item_id = await insert_item(connection, item, moment)
                 if item_id is None:
                     raise ValueError("the announcement was not stored")
-                count = await _enqueue(connection, item_id, item.region_code, moment)
+                count = await enqueue_deliveries(connection, item_id, item.region_code, 0, moment)
                 cursor = await connection.execute(
                     "INSERT INTO events (item_id, region_code, title, starts_at, ends_at, "
                     "all_day, place, description, created_by, created_at) "
@@ -247,7 +224,7 @@ class EventsRepo:
                 item_id = await insert_item(connection, item, now)
                 if item_id is None:
                     raise ValueError("the reminder was not stored")
-                count = await _enqueue(connection, item_id, item.region_code, now)
+                count = await enqueue_deliveries(connection, item_id, item.region_code, 0, now)
         finally:
             self._items_changed()
         return Published(item_id, count)

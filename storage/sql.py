@@ -38,3 +38,28 @@ async def insert_item(
     item_id = cursor.lastrowid
     await cursor.close()
     return item_id if inserted and item_id else None
+
+
+NATIONAL = "UA"  # the "all Ukraine" region code
+
+
+async def enqueue_deliveries(
+    connection: aiosqlite.Connection, item_id: int, region_code: str, priority: int, now: float
+) -> int:
+    """One delivery per active chat subscribed to the item's region or to all Ukraine; a
+    national item goes to every chat that subscribed to anything. Returns how many."""
+    if region_code == NATIONAL:
+        audience = "SELECT DISTINCT chat_id FROM subscriptions"
+        params: tuple[object, ...] = ()
+    else:
+        audience = "SELECT DISTINCT chat_id FROM subscriptions WHERE region_code IN (?, ?)"
+        params = (region_code, NATIONAL)
+    cursor = await connection.execute(
+        "INSERT INTO deliveries (item_id, chat_id, priority, created_at) "
+        f"SELECT ?, audience.chat_id, ?, ? FROM ({audience}) AS audience "
+        "JOIN chats ON chats.id = audience.chat_id AND chats.active = 1",
+        (item_id, priority, now, *params),
+    )
+    count = cursor.rowcount
+    await cursor.close()
+    return count
