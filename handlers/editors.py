@@ -12,12 +12,12 @@ import contextlib
 import html
 import logging
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Coroutine
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from aiogram import BaseMiddleware, Bot, F, Router
+from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.filters import Command, CommandObject, StateFilter, or_f
 from aiogram.filters.callback_data import CallbackData
@@ -28,7 +28,6 @@ from aiogram.types import (
     InlineKeyboardMarkup,
     MaybeInaccessibleMessageUnion,
     Message,
-    TelegramObject,
 )
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
@@ -41,6 +40,7 @@ from bot.formatting import MESSAGE_LIMIT, TITLE_LIMIT, item_message, trim, utf16
 from bot.i18n import LOCALES
 from bot.regions import get_region
 from bot.settings import Settings
+from handlers.deps import provide
 from handlers.filters import Access, HasRole
 from handlers.news import stale
 from handlers.subscriptions import parse_regions
@@ -111,22 +111,6 @@ class BackgroundJobs:
             task.cancel()
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=5)
-
-
-class _Provide(BaseMiddleware):
-    """Hands the router's `BackgroundJobs` to its handlers as `jobs`."""
-
-    def __init__(self, jobs: BackgroundJobs) -> None:
-        self._jobs = jobs
-
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
-        data["jobs"] = self._jobs
-        return await handler(event, data)
 
 
 # ----------------------------------------------------------------------------- texts
@@ -821,8 +805,7 @@ def router() -> Router:
     editors.message.filter(or_f(Command(*COMMANDS), in_flow), HasRole(Role.EDITOR))
     editors.callback_query.filter(EditorCb.filter(), HasRole(Role.EDITOR))
     jobs = BackgroundJobs()
-    for observer in (editors.message, editors.callback_query):
-        observer.middleware(_Provide(jobs))
+    provide(editors, jobs=jobs)
     editors.shutdown.register(jobs.stop)
 
     messages = editors.message

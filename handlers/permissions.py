@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Callable
 
-from aiogram import BaseMiddleware, Bot, Router
+from aiogram import Bot
 from aiogram.enums import ChatMemberStatus, ChatType
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import Chat, TelegramObject, User
+from aiogram.types import Chat, User
 
 log = logging.getLogger(__name__)
 
@@ -78,26 +77,3 @@ class AdminCheck:
             if len(self._answers) >= self._max_entries:
                 self._answers.clear()
         self._answers[key] = (now + (self._ttl if admin else self._refusal_ttl), admin)
-
-
-class _Provide(BaseMiddleware):
-    """Hands the router's `AdminCheck` to its handlers as `admin_check`."""
-
-    def __init__(self, admin_check: AdminCheck) -> None:
-        self._admin_check = admin_check
-
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
-        data["admin_check"] = self._admin_check
-        return await handler(event, data)
-
-
-def provide(router: Router, admin_check: AdminCheck) -> None:
-    """Make `admin_check` a dependency of the router's message, post and button handlers."""
-    middleware = _Provide(admin_check)
-    for observer in (router.message, router.channel_post, router.callback_query):
-        observer.middleware(middleware)

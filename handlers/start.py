@@ -11,9 +11,10 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.settings import Settings
+from handlers.deps import provide
 from handlers.filters import Access, access_of
 from handlers.keyboards import start_keyboard
-from handlers.permissions import AdminCheck, provide
+from handlers.permissions import AdminCheck
 from handlers.subscriptions import deep_link_region, subscribe_from_link
 from storage.models import ChatType
 from storage.repositories import Storage
@@ -126,7 +127,7 @@ async def cmd_help(message: Message, store: Storage, settings: Settings) -> None
 
 def router(admin_check: AdminCheck) -> Router:
     start = Router(name=__name__)
-    provide(start, admin_check)  # deep links subscribe, and only admins may in groups
+    provide(start, admin_check=admin_check)  # deep links subscribe, and only admins may in groups
     start.message.register(cmd_start, CommandStart())
     start.message.register(cmd_help, Command("help"))
     start.channel_post.register(cmd_help, Command("help"))

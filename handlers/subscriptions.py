@@ -30,6 +30,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.formatting import trim
 from bot.i18n import N_
 from bot.regions import ALL_UKRAINE, REGIONS, Region, RegionMatch, get_region, match_region
+from handlers.deps import provide
 from handlers.keyboards import (
     SubscriptionAction,
     SubscriptionCb,
@@ -39,7 +40,7 @@ from handlers.keyboards import (
     subscriptions_keyboard,
 )
 from handlers.news import stale
-from handlers.permissions import AdminCheck, provide
+from handlers.permissions import AdminCheck
 from storage.models import ChatType
 from storage.repositories import Storage
 
@@ -569,7 +570,7 @@ async def on_open(
 
 def router(admin_check: AdminCheck) -> Router:
     subscriptions = Router(name=__name__)
-    provide(subscriptions, admin_check)
+    provide(subscriptions, admin_check=admin_check)
     # Channel posts too: only a channel's admins can post there.
     for observer in (subscriptions.message, subscriptions.channel_post):
         observer.register(cmd_subscribe, Command("subscribe"))

@@ -77,15 +77,7 @@ async def correct_copies(
     """Edit every copy in place to the text for its language (`texts`: language -> HTML)."""
     stats = EditStats()
     for copy in copies:
-        text = texts[copy.language]
-        edit = partial(
-            bot.edit_message_text,
-            text=text,
-            chat_id=copy.chat_id,
-            message_id=copy.message_id,
-            parse_mode="HTML",
-        )
-        outcome = await _call(limiter, edit)
+        outcome = await _call(limiter, _edit(bot, copy, texts[copy.language]))
         _count(stats, outcome, edited=True)
     return stats
 
@@ -108,17 +100,20 @@ async def retract_copies(
             if outcome is not _Outcome.CANNOT_DELETE:
                 _count(stats, outcome, edited=False)
                 continue
-        notice = notices[copy.language]
-        edit = partial(
-            bot.edit_message_text,
-            text=notice,
-            chat_id=copy.chat_id,
-            message_id=copy.message_id,
-            parse_mode="HTML",
-        )
-        outcome = await _call(limiter, edit)
+        outcome = await _call(limiter, _edit(bot, copy, notices[copy.language]))
         _count(stats, outcome, edited=True)
     return stats
+
+
+def _edit(bot: Bot, copy: DeliveredCopy, text: str) -> Callable[[], Awaitable[object]]:
+    """The edit of one copy in place, ready to call through the limiter."""
+    return partial(
+        bot.edit_message_text,
+        text=text,
+        chat_id=copy.chat_id,
+        message_id=copy.message_id,
+        parse_mode="HTML",
+    )
 
 
 def _count(stats: EditStats, outcome: _Outcome, *, edited: bool) -> None:
