@@ -11,11 +11,11 @@ from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.methods import Response
-from aiogram.types import BotCommand, BotCommandScopeDefault, Message, Update
+from aiogram.types import BotCommand, BotCommandScopeDefault, Message, MessageId, Update
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from aiogram.utils.i18n import I18n
 
-from bot.formatting import item_message
+from bot.formatting import Pages, item_message
 from bot.fsm_storage import SQLiteStorage
 from bot.i18n import LOCALES, N_, LanguageMiddleware, build_i18n
 from bot.regions import REGIONS
@@ -34,7 +34,12 @@ log = logging.getLogger(__name__)
 # pydantic keeps parametrised generics in a weak cache, so under load aiogram rebuilt
 # `Response[Message]` again and again (measured: a third of sendMessage throughput).
 # Holding strong references keeps the built classes alive for the life of the process.
-_RESPONSE_TYPES = (Response[Message], Response[bool], Response[list[Update]])
+_RESPONSE_TYPES = (
+    Response[Message],
+    Response[MessageId],
+    Response[bool],
+    Response[list[Update]],
+)
 
 # The menu Telegram shows under "/", per language ("" is the fallback for every other one).
 MENU_COMMANDS = (
@@ -124,6 +129,7 @@ def build_dispatcher(
         settings=settings,
         store=store,
         i18n=i18n,
+        pages=Pages(settings.tz),
         delivery=delivery,
         feeds=feeds or FeedClient(IngestConfig(default_poll_seconds=settings.feed_poll_seconds)),
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -87,6 +87,33 @@ def pack(blocks: Iterable[str], *, header: str = "", limit: int = MESSAGE_LIMIT)
     if current:
         messages.append(current)
     return messages
+
+
+class Pages:
+    """Rendered pages of items, reused while the items stay the same.
+
+    Between two feed polls thousands of readers ask for the same few pages (the newest items
+    of all Ukraine, of a region), and rendering a page costs more than the rest of the answer.
+    A page is keyed by its items themselves (frozen, so a corrected title is a new key), its
+    header and language; pages of items that are gone simply stop being asked for.
+    """
+
+    SIZE = 512
+
+    def __init__(self, tz: ZoneInfo) -> None:
+        self._tz = tz
+        self._pages: dict[tuple[tuple[Item, ...], str, str], list[str]] = {}
+
+    def render(self, items: Sequence[Item], header: str, lang: str) -> list[str]:
+        """The items as messages that each fit Telegram's limit, the header on the first."""
+        key = (tuple(items), header, lang)
+        pages = self._pages.get(key)
+        if pages is None:
+            if len(self._pages) >= self.SIZE:
+                self._pages.clear()
+            blocks = [item_block(item, self._tz, lang) for item in items]
+            pages = self._pages[key] = pack(blocks, header=header)
+        return pages
 
 
 SUMMARY_LIMIT = 600

@@ -11,8 +11,8 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
+from bot.formatting import Pages
 from bot.regions import match_region
-from bot.settings import Settings
 from handlers.news import show_region, stale
 from storage.repositories import Storage
 
@@ -27,14 +27,12 @@ async def unknown_command(message: Message) -> None:
     )
 
 
-async def plain_text(
-    message: Message, bot: Bot, store: Storage, settings: Settings, i18n: I18n
-) -> None:
+async def plain_text(message: Message, bot: Bot, store: Storage, pages: Pages, i18n: I18n) -> None:
     """Text without a command: a region's name shows its news; anything else gets a hint."""
     text = message.text or ""
     match = match_region(text) if len(text) <= 64 else None
     if match is not None and match.region is not None:
-        await show_region(bot, message.chat.id, match.region, store, settings, i18n.current_locale)
+        await show_region(bot, message.chat.id, match.region, store, pages, i18n.current_locale)
         return
     await message.answer(
         _("Send a region's name to see its news, or a command: /latest, /region, /help.")

@@ -11,9 +11,9 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from bot.formatting import item_block, pack
+from bot.formatting import Pages
 from bot.regions import ALL_UKRAINE, Region, get_region, match_region
-from bot.settings import Settings
+from bot.sending import SendText
 from handlers.keyboards import (
     MenuAction,
     MenuCb,
@@ -37,19 +37,18 @@ async def send_items(
     *,
     header: str,
     empty: str,
-    settings: Settings,
+    pages: Pages,
     lang: str,
     reply_markup: InlineKeyboardMarkup | None = None,
 ) -> None:
     """The items as one message, or several when they do not fit in one."""
     if not items:
-        await bot.send_message(chat_id, empty, reply_markup=reply_markup)
+        await bot(SendText(chat_id=chat_id, text=empty, reply_markup=reply_markup))
         return
-    blocks = [item_block(item, settings.tz, lang) for item in items]
-    messages = pack(blocks, header=header)
+    messages = pages.render(items, header, lang)
     for number, text in enumerate(messages, start=1):
         markup = reply_markup if number == len(messages) else None
-        await bot.send_message(chat_id, text, reply_markup=markup)
+        await bot(SendText(chat_id=chat_id, text=text, reply_markup=markup))
 
 
 def parse_count(args: str | None) -> int | None:
@@ -64,7 +63,7 @@ def parse_count(args: str | None) -> int | None:
 
 
 async def show_latest(
-    bot: Bot, chat_id: int, count: int, store: Storage, settings: Settings, lang: str
+    bot: Bot, chat_id: int, count: int, store: Storage, pages: Pages, lang: str
 ) -> None:
     """The newest items of the chat's regions and national ones; of every region when the
     chat has no subscriptions or is subscribed to all Ukraine."""
@@ -90,13 +89,13 @@ async def show_latest(
         items,
         header="📰 <b>" + html.escape(header) + "</b>",
         empty=empty,
-        settings=settings,
+        pages=pages,
         lang=lang,
     )
 
 
 async def show_region(
-    bot: Bot, chat_id: int, region: Region, store: Storage, settings: Settings, lang: str
+    bot: Bot, chat_id: int, region: Region, store: Storage, pages: Pages, lang: str
 ) -> None:
     # "All Ukraine" reads everything; a region reads its own items.
     codes = None if region.code == ALL_UKRAINE else {region.code}
@@ -108,7 +107,7 @@ async def show_region(
         items,
         header="📍 <b>" + _("{region}: latest news").format(region=name) + "</b>",
         empty=_("No news for {region} yet.").format(region=name),
-        settings=settings,
+        pages=pages,
         lang=lang,
     )
 
@@ -118,7 +117,7 @@ async def cmd_latest(
     command: CommandObject,
     bot: Bot,
     store: Storage,
-    settings: Settings,
+    pages: Pages,
     i18n: I18n,
 ) -> None:
     """/latest [N]: the N newest items."""
@@ -130,7 +129,7 @@ async def cmd_latest(
             )
         )
         return
-    await show_latest(bot, message.chat.id, count, store, settings, i18n.current_locale)
+    await show_latest(bot, message.chat.id, count, store, pages, i18n.current_locale)
 
 
 async def cmd_region(
@@ -138,7 +137,7 @@ async def cmd_region(
     command: CommandObject,
     bot: Bot,
     store: Storage,
-    settings: Settings,
+    pages: Pages,
     i18n: I18n,
 ) -> None:
     """/region [name]: a keyboard of regions, or the named region's news."""
@@ -146,15 +145,15 @@ async def cmd_region(
     if not command.args or not command.args.strip():
         await message.answer(_("Choose a region:"), reply_markup=regions_keyboard(lang))
         return
-    await answer_region_query(message, command.args, bot, store, settings, lang)
+    await answer_region_query(message, command.args, bot, store, pages, lang)
 
 
 async def answer_region_query(
-    message: Message, query: str, bot: Bot, store: Storage, settings: Settings, lang: str
+    message: Message, query: str, bot: Bot, store: Storage, pages: Pages, lang: str
 ) -> None:
     match = match_region(query)
     if match.region is not None:
-        await show_region(bot, message.chat.id, match.region, store, settings, lang)
+        await show_region(bot, message.chat.id, match.region, store, pages, lang)
         return
     shown = html.escape(" ".join(query.split())[:64])
     if match.suggestions:
@@ -170,7 +169,7 @@ async def on_region_button(
     callback_answer: CallbackAnswer,
     bot: Bot,
     store: Storage,
-    settings: Settings,
+    pages: Pages,
     i18n: I18n,
 ) -> None:
     """A region button: that region's news."""
@@ -178,7 +177,7 @@ async def on_region_button(
     if region is None or callback.message is None:
         stale(callback_answer, _("This button is out of date. Try /region."))
         return
-    await show_region(bot, callback.message.chat.id, region, store, settings, i18n.current_locale)
+    await show_region(bot, callback.message.chat.id, region, store, pages, i18n.current_locale)
 
 
 async def on_menu_button(
@@ -187,7 +186,7 @@ async def on_menu_button(
     callback_answer: CallbackAnswer,
     bot: Bot,
     store: Storage,
-    settings: Settings,
+    pages: Pages,
     i18n: I18n,
 ) -> None:
     """The /start menu: regions keyboard or latest news."""
@@ -199,7 +198,7 @@ async def on_menu_button(
     if callback_data.action is MenuAction.REGIONS:
         await bot.send_message(chat_id, _("Choose a region:"), reply_markup=regions_keyboard(lang))
     else:
-        await show_latest(bot, chat_id, DEFAULT_LATEST, store, settings, lang)
+        await show_latest(bot, chat_id, DEFAULT_LATEST, store, pages, lang)
 
 
 def stale(callback_answer: CallbackAnswer, text: str) -> None:

@@ -32,6 +32,7 @@ from aiogram.exceptions import (
 )
 from aiolimiter import AsyncLimiter
 
+from bot.sending import SendText
 from storage.models import ChatType, Delivery, DeliveryResult, DeliveryStatus, Item
 from storage.repositories import Storage
 
@@ -327,11 +328,13 @@ class DeliveryWorker:
         while True:
             await self.limiter.acquire()
             try:
-                message = await self.bot.send_message(
-                    delivery.chat_id,
-                    html.unescape(_TAG.sub("", text)) if plain else text,
-                    parse_mode=None if plain else "HTML",
-                    allow_paid_broadcast=True if self.limits.paid_broadcast else None,
+                message = await self.bot(
+                    SendText(
+                        chat_id=delivery.chat_id,
+                        text=html.unescape(_TAG.sub("", text)) if plain else text,
+                        parse_mode=None if plain else "HTML",
+                        allow_paid_broadcast=True if self.limits.paid_broadcast else None,
+                    )
                 )
             except TelegramRetryAfter as exc:
                 self.stats.rate_limited += 1

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.formatting import MESSAGE_LIMIT, item_block, pack, safe_url, trim, utf16_len
+from bot.formatting import MESSAGE_LIMIT, Pages, item_block, pack, safe_url, trim, utf16_len
 from bot.i18n import build_i18n
 from bot.sandbox.html import parse_telegram_html
 from storage.models import Item, ItemKind
@@ -65,3 +66,39 @@ def test_item_block_is_always_valid_telegram_html(
         block = item_block(item, KYIV, "uk")
     plain = parse_telegram_html(block)
     assert " ".join(title.split())[:50] in plain
+
+
+def news_item(item_id: int, title: str) -> Item:
+    return Item(
+        id=item_id,
+        region_code="UA-74",
+        kind=ItemKind.NEWS,
+        title=title,
+        summary="",
+        url=f"https://example.org/{item_id}",
+        source_name="Суспільне Чернігів",
+        published_at=datetime(2025, 11, 12, 8, 30, tzinfo=UTC),
+    )
+
+
+def test_pages_render_like_pack_and_follow_changed_items() -> None:
+    pages = Pages(KYIV)
+    items = [news_item(1, "Міст відкрито"), news_item(2, "Ярмарок у неділю")]
+    with I18N.context(), I18N.use_locale("uk"):
+        first = pages.render(items, "📰 <b>Останні</b>", "uk")
+        assert first == pack(
+            [item_block(item, KYIV, "uk") for item in items], header="📰 <b>Останні</b>"
+        )
+        assert "10:30" in first[0] and "Міст відкрито" in first[0]
+        # A corrected title is another item value: a new page, not the remembered one.
+        corrected = [news_item(1, "Міст знову закрито"), items[1]]
+        second = pages.render(corrected, "📰 <b>Останні</b>", "uk")
+        assert "Міст знову закрито" in second[0] and "Міст відкрито" not in second[0]
+        # Another header or language is another page.
+        assert pages.render(items, "📍 <b>Чернігівщина</b>", "uk")[0].startswith("📍")
+    # The language is part of the key: a breaking item reads "Терміново" and "Breaking".
+    breaking = [replace(news_item(3, "Тривога"), kind=ItemKind.BREAKING)]
+    with I18N.context(), I18N.use_locale("uk"):
+        assert "Терміново" in pages.render(breaking, "", "uk")[0]
+    with I18N.context(), I18N.use_locale("en"):
+        assert "Breaking" in pages.render(breaking, "", "en")[0]
