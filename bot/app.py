@@ -8,7 +8,14 @@ from datetime import datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.factory import build_bot, build_delivery, build_dispatcher, open_storage
+from bot.factory import (
+    build_bot,
+    build_delivery,
+    build_dispatcher,
+    freeze_startup_objects,
+    open_storage,
+    poll,
+)
 from bot.settings import Settings
 from bot.sources_file import load_sources, read_sources_file
 from jobs.ingest import FeedClient, IngestConfig, poll_due_sources
@@ -70,8 +77,9 @@ async def run_polling(settings: Settings) -> None:
         await bot.delete_webhook(drop_pending_updates=False)
         scheduler.start()
         log.info("polling %s", settings.telegram_api_url)
+        freeze_startup_objects()
         # aiogram stops polling on SIGTERM/SIGINT; everything else is stopped below.
-        await dispatcher.start_polling(bot, allowed_updates=dispatcher.resolve_used_update_types())
+        await poll(dispatcher, bot, settings)
     finally:
         scheduler.shutdown(wait=False)
         # Graceful stop: no new deliveries, the ones in flight finish (bounded), rest pending.

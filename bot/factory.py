@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import logging
+from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -138,6 +140,34 @@ def build_dispatcher(
     dispatcher.include_router(build_router())
     dispatcher.startup.register(set_menu)
     return dispatcher
+
+
+async def poll(dispatcher: Dispatcher, bot: Bot, settings: Settings, **options: Any) -> None:
+    """Long polling as the bot runs it: the update types its handlers take, and at most
+    UPDATES_CONCURRENCY updates in hand at once.
+
+    Unbounded, a burst of N updates became N tasks alive together, and each garbage collection
+    walked all of them: answering slowed as the burst grew. Bounded, the rest of a burst waits
+    at Telegram until a slot frees. `options` go to aiogram's `start_polling`.
+    """
+    await dispatcher.start_polling(
+        bot,
+        allowed_updates=dispatcher.resolve_used_update_types(),
+        tasks_concurrency_limit=settings.updates_concurrency,
+        **options,
+    )
+
+
+def freeze_startup_objects() -> None:
+    """Leave what start-up built out of the garbage collector's full passes.
+
+    aiogram's types and pydantic's schemas are some 200,000 objects that live as long as the
+    process; every full collection walked them all (about 180 ms each on a 2-core machine,
+    several times a minute under load). Frozen, a full pass walks only what came after.
+    Called once, after the bot is built and before it polls.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 async def set_menu(bot: Bot, i18n: I18n) -> None:

@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     paid_broadcast: bool = False
     feed_poll_seconds: int = Field(default=300, ge=60)
     sources_file: Path | None = None
+    updates_concurrency: int = Field(default=100, ge=1, le=10_000)
 
     @field_validator("bot_token")
     @classmethod

@@ -7,7 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from bot.factory import build_bot, build_dispatcher
+from bot.factory import build_bot, build_dispatcher, poll
 from bot.sandbox.server import SANDBOX_TOKEN, BotAPISandbox, SentMessage
 from bot.settings import Settings
 from jobs.delivery import DeliveryWorker
@@ -84,7 +84,7 @@ async def running_bot(
     bot = build_bot(bot_settings, token=SANDBOX_TOKEN)
     dispatcher = build_dispatcher(bot_settings, store, delivery=delivery)
     polling = asyncio.create_task(
-        dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1)
+        poll(dispatcher, bot, bot_settings, handle_signals=False, polling_timeout=1)
     )
     try:
         yield BotClient(sandbox)

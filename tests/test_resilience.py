@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 
 import pytest
+from aiogram import Dispatcher, Router
+from aiogram.types import Message
 
-from bot.sandbox.server import BotAPISandbox, ChatFault, RateLimits
+from bot.factory import build_bot, poll
+from bot.sandbox.server import SANDBOX_TOKEN, BotAPISandbox, ChatFault, RateLimits
 from bot.settings import Settings
 from storage.repositories import Storage
 from tests.client import USER_ID, running_bot
@@ -39,3 +44,44 @@ async def test_a_server_error_is_retried(limited: BotAPISandbox) -> None:
     [answer] = await limited.wait_for(USER_ID, 1, timeout=10)
     assert "Вісник" in answer.plain_text
     assert limited.errors[500] == 2
+
+
+async def test_a_burst_is_handled_a_bounded_number_at_a_time(
+    sandbox: BotAPISandbox, settings: Settings
+) -> None:
+    """UPDATES_CONCURRENCY updates are in hand at once; the rest of a burst waits its turn,
+    and every one is answered."""
+    in_hand = 0
+    most = 0
+    router = Router()
+
+    @router.message()
+    async def slow_echo(message: Message) -> None:
+        nonlocal in_hand, most
+        in_hand += 1
+        most = max(most, in_hand)
+        await asyncio.sleep(0.05)
+        in_hand -= 1
+        await message.answer(message.text or "?")
+
+    dispatcher = Dispatcher()
+    dispatcher.include_router(router)
+    bounded = settings.model_copy(
+        update={"telegram_api_url": sandbox.base_url, "updates_concurrency": 3}
+    )
+    bot = build_bot(bounded, token=SANDBOX_TOKEN)
+    for n in range(12):
+        sandbox.send_message(USER_ID + n, f"burst {n}", user_id=USER_ID + n)
+    polling = asyncio.create_task(
+        poll(dispatcher, bot, bounded, handle_signals=False, polling_timeout=1)
+    )
+    try:
+        for n in range(12):
+            [answer] = await sandbox.wait_for(USER_ID + n, 1, timeout=10)
+            assert answer.text == f"burst {n}"
+        assert most == 3
+    finally:
+        await dispatcher.stop_polling()
+        with contextlib.suppress(asyncio.CancelledError):
+            await polling
+        await bot.session.close()

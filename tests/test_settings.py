@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import SettingsError, load_settings
+from bot.settings import Settings, SettingsError, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 VARIABLES = (
@@ -19,6 +19,11 @@ VARIABLES = (
     "ADMIN_IDS",
     "TIMEZONE",
     "LOG_LEVEL",
+    "BROADCAST_RATE",
+    "PAID_BROADCAST",
+    "FEED_POLL_SECONDS",
+    "SOURCES_FILE",
+    "UPDATES_CONCURRENCY",
 )
 
 
@@ -37,6 +42,7 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.admin_ids == frozenset()
     assert settings.timezone == "Europe/Kyiv"
     assert settings.log_level == "INFO"
+    assert settings.updates_concurrency == 100
 
 
 def test_values_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -69,6 +75,7 @@ def test_dotenv_file_is_read(tmp_path: Path) -> None:
         ("BOT_TOKEN", "not-a-token", "BOT_TOKEN: expected the form"),
         ("LOG_LEVEL", "LOUD", "LOG_LEVEL: expected one of"),
         ("DATABASE_PATH", " ", "DATABASE_PATH: must not be empty"),
+        ("UPDATES_CONCURRENCY", "0", "UPDATES_CONCURRENCY: "),
     ],
 )
 def test_malformed_settings_name_the_variable(
@@ -78,6 +85,17 @@ def test_malformed_settings_name_the_variable(
     with pytest.raises(SettingsError) as error:
         load_settings()
     assert str(error.value).startswith(message)
+
+
+def test_every_setting_is_documented() -> None:
+    """Each setting has a commented line in .env.example and a row in the README's table."""
+    example = (ROOT / ".env.example").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    names = {name.upper() for name in Settings.model_fields}
+    assert names == set(VARIABLES)
+    for name in names:
+        assert f"\n{name}=" in example, name
+        assert f"| `{name}` |" in readme, name
 
 
 def run_bot(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:

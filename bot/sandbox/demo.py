@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.demo_data import DEMO_ITEMS, DEMO_MEMBERS, DEMO_NETWORK_NOTE
-from bot.factory import build_bot, build_delivery, build_dispatcher, open_storage
+from bot.factory import build_bot, build_delivery, build_dispatcher, open_storage, poll
 from bot.sandbox.server import SANDBOX_TOKEN, BotAPISandbox, RateLimits, SentMessage
 from bot.settings import Settings
 from storage.members import NETWORK_NOTE
@@ -177,7 +177,7 @@ async def run_demo(settings: Settings, *, database: str | None = None) -> int:
             worker = asyncio.create_task(delivery.run())
             dispatcher = build_dispatcher(demo_settings, store, delivery=delivery)
             polling = asyncio.create_task(
-                dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1)
+                poll(dispatcher, bot, demo_settings, handle_signals=False, polling_timeout=1)
             )
             terminal = Terminal(sandbox)
             sandbox.add_user(DEMO_USER_ID, first_name="Олена", language_code="uk")
