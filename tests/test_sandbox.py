@@ -37,7 +37,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.sandbox.html import HTMLParseError, parse_telegram_html, parse_with_entities, utf16_len
-from bot.sandbox.server import SANDBOX_TOKEN, BotAPISandbox, ChatFault, RateLimits
+from bot.sandbox.server import SANDBOX_TOKEN, BotAPISandbox, ChatFault, RateLimits, _render
 
 USER = 501
 GROUP = -1001234567890
@@ -127,6 +127,34 @@ def test_utf16_len() -> None:
     assert utf16_len("abc") == 3
     assert utf16_len("їжак") == 4
     assert utf16_len("a😀b") == 4
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["", "b", "i", "u"]),
+            st.text(alphabet="aї😀🕒 \n", max_size=6),
+        ),
+        max_size=12,
+    )
+)
+def test_entity_offsets_count_utf16_units(runs: list[tuple[str, str]]) -> None:
+    """Telegram's offsets are UTF-16 units: an emoji before an entity counts twice."""
+    body = "".join(
+        f"<{tag}>{html.escape(text)}</{tag}>" if tag else html.escape(text) for tag, text in runs
+    )
+    source = f"\n 😀{body}.\n"  # the message's ends are trimmed, the emoji stays
+    plain, entities = _render(source, "HTML")
+    assert plain == parse_telegram_html(source).strip()
+    units = plain.encode("utf-16-le")
+    shown = [
+        units[2 * entity["offset"] : 2 * (entity["offset"] + entity["length"])].decode("utf-16-le")
+        for entity in entities
+    ]
+    assert shown == [text for tag, text in runs if tag and text]
+    # The same text again (the sandbox remembers renderings) gives equal, separate entities.
+    again = _render(source, "HTML")[1]
+    assert again == entities and all(a is not b for a, b in zip(again, entities, strict=True))
 
 
 MARKUP_PIECES = st.sampled_from(

@@ -25,9 +25,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import bisect
 import collections
 import contextlib
 import dataclasses
+import functools
 import itertools
 import json
 import logging
@@ -104,6 +106,7 @@ _BUTTON_ACTIONS = (
     "pay",
 )
 _COMMAND = re.compile(r"/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")  # two UTF-16 code units each
 _BOT_COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
 _NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly "
@@ -255,6 +258,14 @@ def _str_param(params: JSON, name: str) -> str:
 
 def _render(text: str, parse_mode: str | None) -> tuple[str, list[JSON]]:
     """What Telegram makes of a text: the trimmed plain text and its entities (UTF-16)."""
+    plain, entities = _rendered(text, parse_mode)
+    return plain, [dict(entity) for entity in entities]
+
+
+@functools.lru_cache(maxsize=1024)
+def _rendered(text: str, parse_mode: str | None) -> tuple[str, tuple[JSON, ...]]:
+    """`_render`, remembered: benchmarks send one page to thousands of chats, and Telegram's
+    parsing is not what they measure. Refusals raise, so they are never remembered."""
     if parse_mode and parse_mode.lower() == "html" and ("<" in text or "&" in text):
         try:
             plain, found = parse_with_entities(text)
@@ -264,25 +275,23 @@ def _render(text: str, parse_mode: str | None) -> tuple[str, list[JSON]]:
         plain, found = text, []
     stripped = plain.strip()
     if not found:
-        return stripped, []
+        return stripped, ()
     lead = len(plain) - len(plain.lstrip())
     size = len(stripped)
-    bmp_only = stripped.isascii() or utf16_len(stripped) == size
+    # UTF-16 offset of index i: i plus the characters outside the BMP before it.
+    astral = [match.start() for match in _ASTRAL.finditer(stripped)]
     entities: list[JSON] = []
     for entity in found:
         start = max(0, entity.start - lead)
         end = min(size, entity.end - lead)
         if end <= start:
             continue
-        if bmp_only:
-            offset, length = start, end - start
-        else:
-            offset = utf16_len(stripped[:start])
-            length = utf16_len(stripped[start:end])
+        offset = start + bisect.bisect_left(astral, start)
+        length = end + bisect.bisect_left(astral, end) - offset
         item: JSON = {"type": entity.type, "offset": offset, "length": length}
         item.update(entity.extra)
         entities.append(item)
-    return stripped, entities
+    return stripped, tuple(entities)
 
 
 def _command_entities(text: str) -> list[JSON]:
