@@ -7,6 +7,9 @@ messages into the sandbox and times until every answer has arrived there:
 - echo: a bare dispatcher whose one handler echoes the text (the baseline);
 - /latest and /region Чернігів: the real bot.
 
+Both poll as `python -m bot` does (`bot.factory.poll`: at most UPDATES_CONCURRENCY updates in
+hand), after the same start-up step (`freeze_startup_objects`).
+
 Prints updates/s for each and the ratios; the target is >= 0.6 of the echo rate.
 """
 
@@ -27,7 +30,7 @@ import aiohttp
 from aiogram import Dispatcher, Router
 from aiogram.types import Message
 
-from bot.factory import build_bot, build_dispatcher, open_storage
+from bot.factory import build_bot, build_dispatcher, freeze_startup_objects, open_storage, poll
 from bot.regions import REGIONS
 from bot.sandbox.server import SANDBOX_TOKEN
 from bot.settings import Settings
@@ -92,7 +95,7 @@ async def measure(
     """Updates/s: `count` messages from USERS users, answered one message each."""
     bot = build_bot(settings, token=SANDBOX_TOKEN)
     polling = asyncio.create_task(
-        dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1)
+        poll(dispatcher, bot, settings, handle_signals=False, polling_timeout=1)
     )
     try:
         await asyncio.sleep(0.5)
@@ -131,7 +134,7 @@ def echo_dispatcher() -> Dispatcher:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--updates", type=int, default=2000, help="updates per phase")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds of all phases")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of all phases")
     args = parser.parse_args()
     rates: dict[str, list[float]] = {name: [] for name in ("echo", *COMMANDS)}
     process, url = await start_sandbox()
@@ -144,16 +147,22 @@ async def main() -> None:
             )
             store = await open_storage(settings)
             await fill_store(store)
+            # Each dispatcher is built once and polls in every round, as one process would.
+            echo = echo_dispatcher()
+            dispatcher = build_dispatcher(settings, store)
             async with aiohttp.ClientSession() as http:
-                # Warm up once; then rounds that interleave the phases, so that the machine's
-                # noise falls on all of them alike, and the median of each is compared.
-                await measure(http, url, echo_dispatcher(), settings, "warm-up", 300)
+                # Warm up each phase once, then settle the heap as `python -m bot` does before
+                # it polls; then rounds that interleave the phases, so that the machine's noise
+                # falls on all of them alike, and the median of each is compared.
+                await measure(http, url, echo, settings, "echo", 300)
+                for text in COMMANDS:
+                    await measure(http, url, dispatcher, settings, text, 300)
+                freeze_startup_objects()
                 for _ in range(args.rounds):
                     rates["echo"].append(
-                        await measure(http, url, echo_dispatcher(), settings, "echo", args.updates)
+                        await measure(http, url, echo, settings, "echo", args.updates)
                     )
                     for text in COMMANDS:
-                        dispatcher = build_dispatcher(settings, store)
                         rates[text].append(
                             await measure(http, url, dispatcher, settings, text, args.updates)
                         )
