@@ -163,13 +163,11 @@ def event_html(
     place: str,
     description: str,
     tz: ZoneInfo,
-    *,
-    heading: str = "",
 ) -> str:
     """An event as Telegram HTML (what its announcement and reminders carry): the title in
     bold, the time in `tz`, the place and the description, all escaped. Symbols rather than
     words, since one stored text goes to readers of every language."""
-    lines = [f"🗓 {heading}<b>{html.escape(title)}</b>"]
+    lines = [f"🗓 <b>{html.escape(title)}</b>"]
     lines.append("🕒 " + format_when(starts_at, ends_at, all_day, tz))
     if place:
         lines.append("📍 " + html.escape(place))

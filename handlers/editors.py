@@ -13,6 +13,7 @@ import html
 import logging
 import time
 from collections.abc import Coroutine
+from dataclasses import replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -578,18 +579,7 @@ async def on_correct_text(
 
 
 def _corrected(item: Item, title: str, body_html: str) -> Item:
-    return Item(
-        item.id,
-        item.region_code,
-        item.kind,
-        title,
-        item.summary,
-        item.url,
-        item.source_name,
-        item.published_at,
-        item.author_id,
-        body_html,
-    )
+    return replace(item, title=title, body_html=body_html)
 
 
 async def on_correct_apply(

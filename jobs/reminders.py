@@ -16,8 +16,6 @@ log = logging.getLogger(__name__)
 
 # Seconds before an event's start: a day and an hour.
 DEFAULT_OFFSETS = (86_400, 3_600)
-# The stored reminder goes to readers of every language; Ukrainian is the bot's default.
-REMINDER_PREFIX = "Нагадування: "
 
 
 def reminder_item(reminder: Reminder, tz: ZoneInfo, now: datetime) -> NewItem:
@@ -30,15 +28,15 @@ def reminder_item(reminder: Reminder, tz: ZoneInfo, now: datetime) -> NewItem:
         event.place,
         event.description,
         tz,
-        heading="⏰ " + REMINDER_PREFIX,
     )
     return NewItem(
         region_code=event.region_code,
-        title=REMINDER_PREFIX + event.title,
+        title=event.title,
         published_at=now,
         kind=ItemKind.EVENT,
         author_id=event.created_by,
         body_html=body,
+        reminder=True,  # "Reminder" is added in each reader's language
     )
 
 

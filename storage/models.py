@@ -32,6 +32,7 @@ class Item:
     published_at: datetime  # aware, UTC
     author_id: int | None = None  # the editor who pushed or announced it
     body_html: str | None = None  # an editor's formatted text, Telegram HTML (already safe)
+    reminder: bool = False  # of an event; "Reminder" is added in the reader's language
 
     @property
     def is_breaking(self) -> bool:
@@ -51,6 +52,7 @@ class NewItem:
     kind: ItemKind = ItemKind.NEWS
     author_id: int | None = None
     body_html: str | None = None  # Telegram HTML, e.g. aiogram's Message.html_text
+    reminder: bool = False
     # From feeds, for de-duplication (see migration 0003).
     source_id: int | None = None
     guid: str | None = None

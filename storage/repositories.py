@@ -19,7 +19,8 @@ from storage.sources import SourcesRepo
 from storage.sql import insert_item
 
 _ITEM_COLUMNS = (
-    "id, region_code, kind, title, summary, url, source_name, published_at, author_id, body_html"
+    "id, region_code, kind, title, summary, url, source_name, published_at, author_id, body_html, "
+    "reminder"
 )
 
 
@@ -35,6 +36,7 @@ def _item(row: aiosqlite.Row) -> Item:
         published_at=from_timestamp(row["published_at"]),
         author_id=row["author_id"],
         body_html=row["body_html"],
+        reminder=bool(row["reminder"]),
     )
 
 

@@ -14,8 +14,9 @@ async def insert_item(
     verb = "INSERT OR IGNORE" if skip_duplicate else "INSERT"
     cursor = await connection.execute(
         f"{verb} INTO items (region_code, kind, title, summary, url, source_name, published_at, "
-        "created_at, source_id, guid, canonical_url, title_key, day, author_id, body_html) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "created_at, source_id, guid, canonical_url, title_key, day, author_id, body_html, "
+        "reminder) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             item.region_code,
             item.kind.value,
@@ -32,6 +33,7 @@ async def insert_item(
             item.day,
             item.author_id,
             item.body_html,
+            int(item.reminder),
         ),
     )
     inserted = cursor.rowcount > 0

@@ -245,7 +245,9 @@ async def test_reminders_fire_on_time_and_survive_a_restart(settings: Settings) 
         assert sent == 1 and woken == [True]
         assert await send_due_reminders(store, tz=KYIV, now=due) == 0  # once only
         [reminder] = await store.items.latest(1)
-        assert reminder.title == "Нагадування: Марафон" and reminder.kind is ItemKind.EVENT
+        assert (
+            reminder.title == "Марафон" and reminder.kind is ItemKind.EVENT and reminder.reminder
+        )
         assert reminder.region_code == LVIV and reminder.body_html is not None
         assert "Марафон" in reminder.body_html and typed(starts_at) in reminder.body_html
         # Late (the bot was down): both remaining ones go, once each.
@@ -265,6 +267,8 @@ async def test_reminders_reach_the_regions_subscribers(
     await subscribe(store, 7, LVIV)
     await subscribe(store, 8, KHERSON)
     await store.chats.upsert(9, ChatType.PRIVATE, None, "uk")
+    await store.chats.upsert(10, ChatType.PRIVATE, None, "en")  # reads English
+    await store.subscriptions.add(10, [LVIV])
     starts_at = datetime.now(UTC) + timedelta(days=2)
     await announce(store, "Концерт", starts_at, now=datetime.now(UTC) - timedelta(days=1))
     async with delivering(sandbox, settings, store) as running:
@@ -274,11 +278,18 @@ async def test_reminders_reach_the_regions_subscribers(
         )
         assert sent == 1
         await running.settled()
-    assert [m.plain_text.startswith("🗓 ⏰ Нагадування: Концерт") for m in sandbox.sent(7)] == [
-        False,
-        True,
-    ]
+    announcement, reminder = sandbox.sent(7)
+    assert announcement.plain_text.startswith("Концерт")
+    assert reminder.plain_text.startswith("⏰ Нагадування\n🗓 Концерт")
+    assert reminder.text.startswith("⏰ <b>Нагадування</b>\n🗓 <b>Концерт</b>")
+    assert [m.plain_text.split("\n")[0] for m in sandbox.sent(10)] == ["Концерт", "⏰ Reminder"]
     assert sandbox.sent(8) == [] and sandbox.sent(9) == []
+    # In the lists of /latest too, each reader sees the word in their language.
+    async with running_bot(sandbox, settings, store) as client:
+        [latest] = await client.as_user(10, language="uk").send("/latest 1")
+        assert "⏰ Нагадування: Концерт" in latest.plain_text
+        [latest] = await client.as_user(11, language="en").send("/latest 1")
+        assert "⏰ Reminder: Концерт" in latest.plain_text
 
 
 async def test_cancel_drops_reminders_and_reschedule_moves_them(store: Storage) -> None:

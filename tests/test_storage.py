@@ -120,3 +120,33 @@ async def test_chats_upsert_reactivates_and_keeps_language(store: Storage) -> No
 async def test_regions_are_synced_from_the_code(store: Storage) -> None:
     codes = await store.regions.codes()
     assert len(codes) == 28 and {"UA", "UA-30", "UA-32", "UA-74", "UA-77"} <= codes
+
+
+async def test_reminders_stored_in_ukrainian_become_reminders_for_every_reader(
+    tmp_path: Path,
+) -> None:
+    """Migration 6: a reminder stored before it (the Ukrainian word in its text) loses the word
+    and gains the flag; nothing else changes."""
+    db = await Database.open(tmp_path / "old.db", migrate=False)
+    try:
+        await db.migrate(load_migrations()[:5])
+        await db.execute(
+            "INSERT INTO regions (code, name_uk, name_en) VALUES ('UA-46', 'Львівщина', 'Lviv')"
+        )
+        for title, body in (
+            ("Нагадування: Концерт", "🗓 ⏰ Нагадування: <b>Концерт</b>\n🕒 23.05.2026 10:00"),
+            ("Нагадування про тарифи", None),  # a news title that merely starts alike
+        ):
+            await db.execute(
+                "INSERT INTO items (region_code, kind, title, published_at, created_at, "
+                "body_html) VALUES ('UA-46', ?, ?, 0, 0, ?)",
+                ("event" if body else "news", title, body),
+            )
+        await db.migrate()
+        rows = await db.fetchall("SELECT title, body_html, reminder FROM items ORDER BY id")
+        assert [tuple(row) for row in rows] == [
+            ("Концерт", "🗓 <b>Концерт</b>\n🕒 23.05.2026 10:00", 1),
+            ("Нагадування про тарифи", None, 0),
+        ]
+    finally:
+        await db.close()
