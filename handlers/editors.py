@@ -39,12 +39,12 @@ from aiolimiter import AsyncLimiter
 
 from bot.formatting import MESSAGE_LIMIT, TITLE_LIMIT, item_message, trim, utf16_len
 from bot.i18n import LOCALES
+from bot.named_regions import parse_regions
 from bot.regions import get_region
 from bot.settings import Settings
 from handlers.deps import provide
 from handlers.filters import Access, HasRole
 from handlers.news import stale
-from handlers.subscriptions import parse_regions
 from jobs.delivery import DeliveryWorker
 from jobs.editing import EditStats, correct_copies, retract_copies
 from storage.editorial import ItemReport

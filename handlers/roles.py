@@ -13,10 +13,10 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.formatting import pack
+from bot.named_regions import parse_regions
 from bot.regions import ALL_UKRAINE, get_region
 from bot.settings import Settings
 from handlers.filters import IsAdmin
-from handlers.subscriptions import parse_regions
 from storage.repositories import Storage
 from storage.roles import Role
 
