@@ -132,7 +132,7 @@ async def cmd_addsource(
 async def cmd_delsource(message: Message, command: CommandObject, store: Storage) -> None:
     """/delsource <id>: stop polling a source (its items stay)."""
     argument = (command.args or "").strip().lstrip("№#")
-    if not argument.isdecimal():
+    if not argument.isdecimal() or len(argument) > 12:
         await message.answer(html.escape(_("Usage: /delsource <id>; the ids are in /sources.")))
         return
     if await store.sources.delete(int(argument)):
