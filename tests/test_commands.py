@@ -99,6 +99,9 @@ async def test_latest_shows_five_newest_with_kyiv_time_region_and_source(
     assert "Чернігівська ОВА" in text
     # The sixth (oldest) item, the conference article of May, is not among the five.
     assert "е-врядування" not in text
+    # HTML, and no preview of the first link pushing the list down.
+    assert answer.parse_mode == "HTML"
+    assert answer.params["link_preview_options"] == {"is_disabled": True}
 
 
 async def test_latest_n_and_wrong_n(client: BotClient, demo: Storage) -> None:
