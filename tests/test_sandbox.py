@@ -16,6 +16,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
     TelegramBadRequest,
+    TelegramConflictError,
     TelegramForbiddenError,
     TelegramMigrateToChat,
     TelegramRetryAfter,
@@ -33,11 +34,19 @@ from aiogram.types import (
     Message,
     ReplyParameters,
 )
+from aiohttp import web
 from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.sandbox.html import HTMLParseError, parse_telegram_html, parse_with_entities, utf16_len
-from bot.sandbox.server import SANDBOX_TOKEN, BotAPISandbox, ChatFault, RateLimits, _render
+from bot.sandbox.server import (
+    JSON,
+    SANDBOX_TOKEN,
+    BotAPISandbox,
+    ChatFault,
+    RateLimits,
+    _render,
+)
 
 USER = 501
 GROUP = -1001234567890
@@ -334,6 +343,53 @@ async def test_allowed_updates(sandbox: BotAPISandbox, bot: Bot) -> None:
     sandbox.send_message(USER, "hello")
     updates = await bot.get_updates(timeout=0, allowed_updates=["message"])
     assert [u.event_type for u in updates] == ["message"]
+
+
+async def test_a_webhook_gets_updates_with_its_secret_and_again_after_a_failure(
+    sandbox: BotAPISandbox, bot: Bot
+) -> None:
+    """Like Telegram: while a webhook is set, updates are posted to it (with the secret, only
+    the kinds asked for), an update the webhook failed comes again, and getUpdates conflicts."""
+    received: list[tuple[str, JSON]] = []
+    answers = iter([500, 200, 200])
+
+    async def webhook(request: web.Request) -> web.Response:
+        received.append(
+            (request.headers.get("X-Telegram-Bot-Api-Secret-Token", ""), await request.json())
+        )
+        return web.json_response({}, status=next(answers))
+
+    app = web.Application()
+    app.router.add_post("/hook", webhook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        with pytest.raises(TelegramBadRequest, match="HTTPS URL must be provided"):
+            await bot.set_webhook("http://example.org/hook")
+        await bot.set_webhook(
+            f"http://127.0.0.1:{port}/hook", secret_token="abc", allowed_updates=["message"]
+        )
+        sandbox.my_chat_member(USER, user_id=USER, old_status="member", new_status="member")
+        sandbox.send_message(USER, "first")
+        sandbox.send_message(USER, "second")
+        await sandbox.wait_until(lambda: len(sandbox.webhook_answers) == 3)
+        texts = [update["message"]["text"] for _, update in received]
+        assert sorted(texts) == ["first", "first", "second"]  # the failed one came again
+        assert {secret for secret, _ in received} == {"abc"}
+        assert sorted(sandbox.webhook_answers) == [200, 200, 500]
+        with pytest.raises(TelegramConflictError):
+            await bot.get_updates(timeout=0)
+        info = await bot.get_webhook_info()
+        assert info.url.endswith("/hook") and info.pending_update_count == 0
+        await bot.delete_webhook()
+        sandbox.send_message(USER, "polled")
+        [update] = await bot.get_updates(timeout=0)
+        assert update.message is not None and update.message.text == "polled"
+    finally:
+        await runner.cleanup()
 
 
 # ---------------------------------------------------------------------- faults

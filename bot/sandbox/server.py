@@ -42,6 +42,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
+import aiohttp
 from aiohttp import web
 
 from bot.sandbox.html import HTMLParseError, parse_telegram_html, parse_with_entities, utf16_len
@@ -456,6 +457,7 @@ class BotAPISandbox:
         self._runner: web.AppRunner | None = None
         self._url: str | None = None
         self._closing = False
+        self._pusher: asyncio.Task[None] | None = None
         self._methods = self._method_table()
         self._clear()
 
@@ -474,6 +476,9 @@ class BotAPISandbox:
         self._file_paths: dict[str, JSON] = {}
         self._sent_by_chat: collections.Counter[int] = collections.Counter()
         self._webhook_url = ""
+        self._webhook_secret = ""
+        self._webhook_connections = 40
+        self.webhook_answers: list[int] = []  # HTTP statuses the webhook answered, in order
         self._descriptions: dict[tuple[str, str], str] = {}
         self.callback_answers: list[dict[str, Any]] = []
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
@@ -517,6 +522,11 @@ class BotAPISandbox:
             return
         self._closing = True
         self._wake_pollers()
+        if self._pusher is not None:
+            self._pusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pusher
+            self._pusher = None
         await runner.cleanup()
 
     @property
@@ -1427,12 +1437,13 @@ class BotAPISandbox:
         offset = _int_param(params, "offset") or 0
         limit = min(100, max(1, _int_param(params, "limit") or 100))
         timeout = max(0.0, _float_param(params, "timeout") or 0.0)
-        if "allowed_updates" in params:
-            allowed = params["allowed_updates"]
-            if isinstance(allowed, list) and allowed:
-                self._allowed_updates = frozenset(str(kind) for kind in allowed)
-            elif isinstance(allowed, list) or allowed is None:
-                self._allowed_updates = None
+        if self._webhook_url:
+            raise _ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
+        self._set_allowed_updates(params)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
@@ -1444,6 +1455,14 @@ class BotAPISandbox:
                 self._updates_event = asyncio.Event()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._updates_event.wait(), remaining)
+
+    def _set_allowed_updates(self, params: JSON) -> None:
+        if "allowed_updates" in params:
+            allowed = params["allowed_updates"]
+            if isinstance(allowed, list) and allowed:
+                self._allowed_updates = frozenset(str(kind) for kind in allowed)
+            elif isinstance(allowed, list) or allowed is None:
+                self._allowed_updates = None
 
     def _allowed(self, update: JSON) -> bool:
         kind = next((key for key in update if key != "update_id"), "")
@@ -1471,13 +1490,86 @@ class BotAPISandbox:
         return batch
 
     async def _set_webhook(self, params: JSON, uploads: dict[str, Upload]) -> bool:
-        self._webhook_url = _str_param(params, "url")
+        url = _str_param(params, "url")
+        # Telegram takes HTTPS only; the sandbox also takes plain http on loopback.
+        if url and not url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+            raise _bad("bad webhook: An HTTPS URL must be provided for webhook")
+        secret = _str_param(params, "secret_token")
+        if secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            raise _bad("bad webhook: secret token contains unallowed characters")
+        self._webhook_url = url
+        self._webhook_secret = secret
+        self._webhook_connections = min(100, max(1, _int_param(params, "max_connections") or 40))
+        self._set_allowed_updates(params)
         if _bool_param(params, "drop_pending_updates"):
             self._updates.clear()
+        if url and (self._pusher is None or self._pusher.done()):
+            self._pusher = asyncio.create_task(self._push_updates())
+        self._wake_pollers()
         return True
+
+    async def _push_updates(self) -> None:
+        """Deliver the queue to the webhook as Telegram does: a JSON POST per update with the
+        secret in X-Telegram-Bot-Api-Secret-Token, at most max_connections at once; an update
+        leaves the queue when answered 2xx and is tried again later otherwise."""
+        in_flight: set[int] = set()
+        tasks: set[asyncio.Task[None]] = set()
+        async with aiohttp.ClientSession() as http:
+            try:
+                while self._webhook_url and not self._closing:
+                    slots = self._webhook_connections - len(in_flight)
+                    due = [
+                        update
+                        for update in self._take_updates(0, 100)
+                        if update["update_id"] not in in_flight
+                    ][: max(0, slots)]
+                    if not due:
+                        if self._updates_event is None:
+                            self._updates_event = asyncio.Event()
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(self._updates_event.wait(), 0.2)
+                        continue
+                    for update in due:
+                        in_flight.add(update["update_id"])
+                        task = asyncio.create_task(self._post_update(http, update, in_flight))
+                        tasks.add(task)
+                        task.add_done_callback(tasks.discard)
+            finally:
+                for task in tasks:
+                    task.cancel()
+
+    async def _post_update(
+        self, http: aiohttp.ClientSession, update: JSON, in_flight: set[int]
+    ) -> None:
+        headers = {"Content-Type": "application/json"}
+        if self._webhook_secret:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = self._webhook_secret
+        delivered = False
+        try:
+            async with http.post(
+                self._webhook_url,
+                data=_dumps(update),
+                headers=headers,
+                timeout=aiohttp.ClientTimeout(total=60),
+            ) as response:
+                delivered = 200 <= response.status < 300
+                self.webhook_answers.append(response.status)
+                self._notify()
+        except (aiohttp.ClientError, TimeoutError):
+            pass
+        try:
+            if delivered:
+                with contextlib.suppress(ValueError):
+                    self._updates.remove(update)
+                self._wake_pollers()  # the next one may go
+            else:
+                await asyncio.sleep(0.2)  # then tried again
+        finally:
+            in_flight.discard(update["update_id"])
 
     async def _delete_webhook(self, params: JSON, uploads: dict[str, Upload]) -> bool:
         self._webhook_url = ""
+        self._wake_pollers()  # the pusher stops
         if _bool_param(params, "drop_pending_updates"):
             self._updates.clear()
         return True
@@ -1486,6 +1578,7 @@ class BotAPISandbox:
         return {
             "url": self._webhook_url,
             "has_custom_certificate": False,
+            "max_connections": self._webhook_connections,
             "pending_update_count": len(self._updates),
         }
 
