@@ -30,10 +30,10 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = settings_or_exit(require_token=True)
     setup_logging(settings.log_level)
-    from bot.app import run_polling
+    from bot.app import run_bot
 
     try:
-        asyncio.run(run_polling(settings))
+        asyncio.run(run_bot(settings))
     except DatabaseError as exc:
         print(f"visnyk: {exc}", file=sys.stderr)
         return 2

@@ -1,4 +1,4 @@
-"""Running the bot: long polling, the delivery worker and the feed scheduler, until a signal."""
+"""Running the bot: polling or a webhook, the delivery worker and the scheduler, until a signal."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from bot.factory import (
     freeze_startup_objects,
     open_storage,
     poll,
+    serve_webhook,
 )
 from bot.settings import Settings
 from bot.sources_file import load_sources, read_sources_file
@@ -29,7 +30,9 @@ FEED_TICK_SECONDS = 30
 REMINDER_TICK_SECONDS = 30
 
 
-async def run_polling(settings: Settings) -> None:
+async def run_bot(settings: Settings) -> None:
+    """The bot until SIGINT or SIGTERM: long polling, or the webhook server when WEBHOOK_URL
+    is set; the delivery worker and the feed and reminder jobs either way."""
     # A malformed SOURCES_FILE stops the start-up with one line, before anything opens.
     specs = (
         read_sources_file(settings.sources_file, settings.feed_poll_seconds)
@@ -74,12 +77,16 @@ async def run_polling(settings: Settings) -> None:
     )
     worker = asyncio.create_task(delivery.run(), name="delivery")
     try:
-        await bot.delete_webhook(drop_pending_updates=False)
         scheduler.start()
-        log.info("polling %s", settings.telegram_api_url)
         freeze_startup_objects()
-        # aiogram stops polling on SIGTERM/SIGINT; everything else is stopped below.
-        await poll(dispatcher, bot, settings)
+        if settings.webhook_url:
+            await serve_webhook(dispatcher, bot, settings)
+        else:
+            # A webhook left set (by an earlier run in webhook mode) would block getUpdates.
+            await bot.delete_webhook(drop_pending_updates=False)
+            log.info("polling %s", settings.telegram_api_url)
+            # aiogram stops polling on SIGTERM/SIGINT; everything else is stopped below.
+            await poll(dispatcher, bot, settings)
     finally:
         scheduler.shutdown(wait=False)
         # Graceful stop: no new deliveries, the ones in flight finish (bounded), rest pending.

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
+import secrets
+import signal
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -16,6 +20,8 @@ from aiogram.methods import Response
 from aiogram.types import BotCommand, BotCommandScopeDefault, Message, MessageId, Update
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from aiogram.utils.i18n import I18n
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiohttp import web
 
 from bot.formatting import Pages, item_message
 from bot.fsm_storage import SQLiteStorage
@@ -156,6 +162,53 @@ async def poll(dispatcher: Dispatcher, bot: Bot, settings: Settings, **options: 
         tasks_concurrency_limit=settings.updates_concurrency,
         **options,
     )
+
+
+async def serve_webhook(dispatcher: Dispatcher, bot: Bot, settings: Settings) -> None:
+    """Take updates from Telegram's webhook at WEBHOOK_URL until SIGINT or SIGTERM.
+
+    The server listens on WEBHOOK_HOST:WEBHOOK_PORT at the URL's path (a proxy in front may
+    terminate TLS) and refuses requests without the secret token. Updates are handled inside
+    their requests, so Telegram's max_connections (UPDATES_CONCURRENCY, at most 100) bounds the
+    updates in hand, as in polling. The webhook stays set when the server stops: Telegram keeps
+    the updates until the bot is back (or another worker answers them).
+    """
+    if settings.webhook_url is None:
+        raise ValueError("WEBHOOK_URL is not set")
+    secret = (
+        settings.webhook_secret.get_secret_value()
+        if settings.webhook_secret
+        else secrets.token_urlsafe(32)
+    )
+    app = web.Application()
+    handler = SimpleRequestHandler(
+        dispatcher, bot, handle_in_background=False, secret_token=secret
+    )
+    handler.register(app, path=urlsplit(settings.webhook_url).path or "/")
+    setup_application(app, dispatcher, bot=bot)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
+        await bot.set_webhook(
+            settings.webhook_url,
+            secret_token=secret,
+            allowed_updates=dispatcher.resolve_used_update_types(),
+            max_connections=min(100, settings.updates_concurrency),
+        )
+        log.info(
+            "webhook %s, listening on %s:%s",
+            settings.webhook_url,
+            settings.webhook_host,
+            settings.webhook_port,
+        )
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signal_number in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signal_number, stop.set)
+        await stop.wait()
+    finally:
+        await runner.cleanup()
 
 
 def freeze_startup_objects() -> None:

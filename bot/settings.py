@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -32,6 +34,10 @@ class Settings(BaseSettings):
     feed_poll_seconds: int = Field(default=300, ge=60)
     sources_file: Path | None = None
     updates_concurrency: int = Field(default=100, ge=1, le=10_000)
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_host: str = "0.0.0.0"
+    webhook_port: int = Field(default=8080, ge=1, le=65_535)
 
     @field_validator("bot_token")
     @classmethod
@@ -50,6 +56,27 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")) or len(value) < len("http://x"):
             raise ValueError("expected an http:// or https:// base URL")
         return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_shape(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        parts = urlsplit(value)
+        loopback = parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost")
+        if not parts.hostname or not (parts.scheme == "https" or loopback):
+            raise ValueError("expected an https:// URL (Telegram delivers to HTTPS only)")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value().strip()):
+            raise ValueError("1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)")
+        return SecretStr(value.get_secret_value().strip())
 
     @field_validator("sources_file", mode="before")
     @classmethod

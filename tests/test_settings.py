@@ -24,6 +24,10 @@ VARIABLES = (
     "FEED_POLL_SECONDS",
     "SOURCES_FILE",
     "UPDATES_CONCURRENCY",
+    "WEBHOOK_URL",
+    "WEBHOOK_SECRET",
+    "WEBHOOK_HOST",
+    "WEBHOOK_PORT",
 )
 
 
@@ -43,6 +47,7 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.timezone == "Europe/Kyiv"
     assert settings.log_level == "INFO"
     assert settings.updates_concurrency == 100
+    assert settings.webhook_url is None and settings.webhook_secret is None
 
 
 def test_values_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -76,6 +81,9 @@ def test_dotenv_file_is_read(tmp_path: Path) -> None:
         ("LOG_LEVEL", "LOUD", "LOG_LEVEL: expected one of"),
         ("DATABASE_PATH", " ", "DATABASE_PATH: must not be empty"),
         ("UPDATES_CONCURRENCY", "0", "UPDATES_CONCURRENCY: "),
+        ("WEBHOOK_URL", "http://example.org/hook", "WEBHOOK_URL: expected an https:// URL"),
+        ("WEBHOOK_SECRET", "not secret!", "WEBHOOK_SECRET: 1-256 characters"),
+        ("WEBHOOK_PORT", "70000", "WEBHOOK_PORT: "),
     ],
 )
 def test_malformed_settings_name_the_variable(
