@@ -12,6 +12,7 @@ from handlers import (
     members,
     membership,
     news,
+    privacy,
     restricted,
     roles,
     sources,
@@ -33,6 +34,7 @@ def build_router() -> Router:
         membership.router(),  # the bot added to a chat, or blocked and removed
         start.router(admin_check),  # /start (and its deep links), /help
         subscriptions.router(admin_check),  # /subscribe, /unsubscribe, /subscriptions, buttons
+        privacy.router(admin_check),  # /stop: unsubscribe and forget the chat
         events.router(),  # /events for everyone; editors: /announce and its flow
         # Editors' flows before the routers below, so that their /cancel and states win.
         editors.router(),  # editors: /push, /correct, /retract, /report, /cancel

@@ -41,7 +41,6 @@ PRIVILEGED_COMMANDS = (
 UPCOMING_COMMANDS = (
     "search",
     "settings",
-    "stop",
 )
 
 

@@ -76,6 +76,7 @@ def help_text(access: Access | None) -> str:
         "/events — " + _("upcoming events in your regions"),
         "/unsubscribe " + _("Chernihiv") + " — " + _("unsubscribe from a region"),
         "/unsubscribe all — " + _("unsubscribe from everything"),
+        "/stop — " + _("unsubscribe and delete what the bot keeps about this chat"),
         "",
         "/start — " + _("the main menu"),
         "/help — " + _("this help"),

@@ -88,6 +88,21 @@ class SubscriptionsRepo:
             )
         return removed
 
+    async def forget_chat(self, chat_id: int) -> bool:
+        """/stop: the chat's subscriptions, its deliveries (pending and the record of what was
+        sent) and the chat itself, deleted together; False when nothing was kept about it."""
+        async with self._changing(chat_id), self._db.transaction() as connection:
+            deleted = 0
+            for statement in (
+                "DELETE FROM deliveries WHERE chat_id = ?",
+                "DELETE FROM subscriptions WHERE chat_id = ?",
+                "DELETE FROM chats WHERE id = ?",
+            ):
+                cursor = await connection.execute(statement, (chat_id,))
+                deleted += cursor.rowcount
+                await cursor.close()
+        return deleted > 0
+
     async def toggle(self, chat_id: int, code: str) -> bool:
         """Flip one subscription; True when the chat is now subscribed."""
         async with self._changing(chat_id), self._db.transaction() as connection:
