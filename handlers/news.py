@@ -11,7 +11,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from bot.formatting import Pages
+from bot.formatting import Pages, trim
 from bot.regions import ALL_UKRAINE, Region, get_region, match_region
 from bot.sending import SendText
 from handlers.keyboards import (
@@ -201,6 +201,39 @@ async def on_menu_button(
         await show_latest(bot, chat_id, DEFAULT_LATEST, store, pages, lang)
 
 
+SEARCH_RESULTS = 10
+
+
+async def cmd_search(
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    store: Storage,
+    pages: Pages,
+    i18n: I18n,
+) -> None:
+    """/search <words>: the newest items with every word in the title or summary."""
+    query = " ".join((command.args or "").split())[:200]
+    if not query:
+        await message.answer(
+            _("Send the words to look for after the command, for example: /search податки")
+        )
+        return
+    items = await store.items.search(query, SEARCH_RESULTS)
+    shown = html.escape(trim(query, 64))
+    await send_items(
+        bot,
+        message.chat.id,
+        items,
+        header="🔎 <b>" + _("Found for “{query}”").format(query=shown) + "</b>",
+        empty=_("Nothing found for “{query}”. Try other words or fewer of them.").format(
+            query=shown
+        ),
+        pages=pages,
+        lang=i18n.current_locale,
+    )
+
+
 def stale(callback_answer: CallbackAnswer, text: str) -> None:
     """Answer a button press with an alert (the middleware sends it once the handler returns)."""
     callback_answer.text = text
@@ -213,6 +246,8 @@ def router() -> Router:
     news.message.register(cmd_region, Command("region"))
     news.channel_post.register(cmd_latest, Command("latest"))
     news.channel_post.register(cmd_region, Command("region"))
+    news.message.register(cmd_search, Command("search"))
+    news.channel_post.register(cmd_search, Command("search"))
     news.callback_query.register(on_region_button, RegionCb.filter(F.action == RegionAction.SHOW))
     news.callback_query.register(on_menu_button, MenuCb.filter())
     return news

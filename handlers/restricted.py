@@ -38,10 +38,7 @@ PRIVILEGED_COMMANDS = (
     "delsource",
     "stats",
 )
-UPCOMING_COMMANDS = (
-    "search",
-    "settings",
-)
+UPCOMING_COMMANDS = ("settings",)
 
 
 async def cmd_privileged(message: Message, settings: Settings) -> None:

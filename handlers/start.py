@@ -69,6 +69,7 @@ def help_text(access: Access | None) -> str:
         "/latest 10 — " + _("the 10 latest (from 1 to 20)"),
         "/region — " + _("choose a region from a list"),
         "/region " + _("Chernihiv") + " — " + _("news of a region by its name"),
+        "/search " + _("taxes") + " — " + _("news with these words"),
         "",
         "/subscribe — " + _("choose regions to get their new headlines"),
         "/subscribe " + _("Chernihiv") + ", " + _("Lviv") + " — " + _("subscribe by name"),

@@ -15,6 +15,7 @@ from storage.events import EventsRepo
 from storage.members import MembersRepo
 from storage.models import Chat, ChatType, Item, ItemKind, NewItem, from_timestamp
 from storage.roles import AuditRepo, RolesRepo
+from storage.search import search_expression
 from storage.sources import SourcesRepo
 from storage.sql import insert_item
 
@@ -139,6 +140,21 @@ class ItemsRepo:
                 f"AND region_code IN ({marks}) ORDER BY published_at DESC, id DESC LIMIT ?",
                 (*codes, limit),
             )
+        return [_item(row) for row in rows]
+
+    async def search(self, text: str, limit: int = 10) -> list[Item]:
+        """Items whose title or summary has every word of `text` (in any form), newest first;
+        [] when `text` has no word to look for."""
+        expression = search_expression(text)
+        if expression is None:
+            return []
+        columns = ", ".join(f"items.{column.strip()}" for column in _ITEM_COLUMNS.split(","))
+        rows = await self._db.fetchall(
+            f"SELECT {columns} FROM items_search JOIN items ON items.id = items_search.rowid "
+            "WHERE items_search MATCH ? AND items.retracted_at IS NULL "
+            "ORDER BY items.published_at DESC, items.id DESC LIMIT ?",
+            (expression, limit),
+        )
         return [_item(row) for row in rows]
 
     async def get(self, item_id: int) -> Item | None:

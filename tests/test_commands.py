@@ -232,8 +232,27 @@ async def test_privileged_commands_are_refused_to_citizens(client: BotClient) ->
 
 
 async def test_commands_still_to_come_say_so(client: BotClient) -> None:
-    [answer] = await client.send("/search Львів")
+    [answer] = await client.send("/settings")
     assert "незабаром" in answer.plain_text
+
+
+async def test_search_finds_words_in_any_form(client: BotClient, demo: Storage) -> None:
+    # «податків» in the title, asked as «податки»; «Ніжині» as «ніжин», in lower case.
+    [found] = await client.send("/search податки")
+    assert "Знайдено за запитом «податки»" in found.plain_text
+    assert found.plain_text.count("🕒") == 1 and "34,7 млрд" in found.plain_text
+    [found] = await client.send("/search ніжин офіс")
+    assert "У Ніжині запрацював" in found.plain_text and found.plain_text.count("🕒") == 1
+    # Words of the summary count too («лайки» is only there); every word must be there.
+    [both] = await client.send("/search поліція лайки")
+    assert "Шукала легкого заробітку" in both.plain_text and both.plain_text.count("🕒") == 1
+    [none] = await client.send("/search податки Ніжин")
+    assert "Нічого не знайдено за запитом «податки Ніжин»" in none.plain_text
+    [hint] = await client.send("/search")
+    assert "/search податки" in hint.plain_text
+    english = client.as_user(612, language="en")
+    [found] = await english.send("/search ПОДАТКИ")
+    assert "Found for “ПОДАТКИ”" in found.plain_text and "34,7 млрд" in found.plain_text
 
 
 async def test_groups_get_commands_but_no_chatter(client: BotClient, demo: Storage) -> None:
