@@ -54,6 +54,7 @@ MENU_COMMANDS = (
     ("start", N_("Main menu")),
     ("latest", N_("Latest news")),
     ("region", N_("News of a region")),
+    ("search", N_("Search the news")),
     ("subscribe", N_("Subscribe to regions")),
     ("subscriptions", N_("My subscriptions")),
     ("unsubscribe", N_("Unsubscribe")),

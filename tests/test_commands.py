@@ -280,6 +280,7 @@ async def test_menu_is_set_in_ukrainian_and_english(
     en = {c["command"]: c["description"] for c in sandbox.commands[("default", "en")]}
     assert uk["latest"] == "Останні новини"
     assert en["latest"] == "Latest news"
+    assert uk["search"] == "Пошук новин"
     assert (
         set(uk)
         == set(en)
@@ -287,6 +288,7 @@ async def test_menu_is_set_in_ukrainian_and_english(
             "start",
             "latest",
             "region",
+            "search",
             "subscribe",
             "subscriptions",
             "unsubscribe",
