@@ -17,6 +17,7 @@ from handlers import (
     roles,
     sources,
     start,
+    stats,
     subscriptions,
 )
 from handlers.permissions import AdminCheck
@@ -41,6 +42,7 @@ def build_router() -> Router:
         members.router(),  # coordinators: /network, /members, /member, /admit, /suspend, CSV
         sources.router(),  # admins: /sources, /addsource, /delsource
         roles.router(),  # admins: /grant, /revoke, /roles
+        stats.router(),  # admins: /stats
         restricted.router(),  # privileged commands not for this user, and those still to come
         fallback.router(),  # last: whatever nobody else took, in private chats
     )

@@ -116,6 +116,7 @@ def help_text(access: Access | None) -> str:
             "/sources — " + _("feed sources and their health"),
             "/addsource https://… " + _("Chernihiv") + " — " + _("add a feed"),
             "/delsource 3 — " + _("remove a feed"),
+            "/stats — " + _("readers, news, feeds and delivery at a glance"),
         ]
     return "\n".join(lines)
 

@@ -18,6 +18,7 @@ from storage.roles import AuditRepo, RolesRepo
 from storage.search import search_expression
 from storage.sources import SourcesRepo
 from storage.sql import insert_item
+from storage.stats import StatsRepo
 
 _ITEM_COLUMNS = (
     "id, region_code, kind, title, summary, url, source_name, published_at, author_id, body_html, "
@@ -214,3 +215,4 @@ class Storage:
         self.members = MembersRepo(db)
         self.editorial = EditorialRepo(db, self.items.invalidate)
         self.events = EventsRepo(db, self.items.invalidate)
+        self.stats = StatsRepo(db)
