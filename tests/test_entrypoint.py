@@ -125,6 +125,7 @@ async def test_webhook_mode_answers_through_the_webhook_and_refuses_strangers(
             ) as response:
                 info = (await response.json())["result"]
         assert info["url"] == url and info["max_connections"] == 100
+        assert sandbox.commands[("default", "en")]  # start-up ran: the menu was set
     finally:
         process.send_signal(signal.SIGTERM)
         _stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=20)
