@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -37,14 +38,35 @@ class AuditEntry:
 
 
 class RolesRepo:
+    """Grants of roles. A user's roles are read for many updates (every filter that asks
+    "is this an editor?"), so they are cached per user and role until a grant or revoke
+    through this repository; the bot's process is its database's only writer (see README)."""
+
+    _CACHE_SIZE = 50_000
+
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._regions: dict[tuple[int, Role], frozenset[str]] = {}
+
+    def _forget(self, user_id: int) -> None:
+        for role in Role:
+            self._regions.pop((user_id, role), None)
+
+    @asynccontextmanager
+    async def _changing(self, user_id: int) -> AsyncIterator[None]:
+        """Around a write: forget the user's cached grants before and after it (committed or
+        not), so that no read made during the transaction stays cached."""
+        self._forget(user_id)
+        try:
+            yield
+        finally:
+            self._forget(user_id)
 
     async def grant(self, user_id: int, role: Role, regions: Iterable[str], by: int) -> set[str]:
         """Give `role` for `regions` ("UA" for all); returns the regions newly granted."""
         wanted = set(regions) or {ALL_REGIONS}
         now = int(time.time())
-        async with self._db.transaction() as connection:
+        async with self._changing(user_id), self._db.transaction() as connection:
             cursor = await connection.execute(
                 "SELECT region_code FROM roles WHERE user_id = ? AND role = ?",
                 (user_id, role.value),
@@ -66,7 +88,7 @@ class RolesRepo:
     async def revoke(self, user_id: int, role: Role | None, by: int) -> int:
         """Take a role (or every role) away; returns how many grants were removed."""
         now = int(time.time())
-        async with self._db.transaction() as connection:
+        async with self._changing(user_id), self._db.transaction() as connection:
             if role is None:
                 cursor = await connection.execute(
                     "DELETE FROM roles WHERE user_id = ?", (user_id,)
@@ -85,10 +107,17 @@ class RolesRepo:
 
     async def regions(self, user_id: int, role: Role) -> frozenset[str]:
         """The user's regions for `role` ("UA" among them means all); empty: no such role."""
-        rows = await self._db.fetchall(
-            "SELECT region_code FROM roles WHERE user_id = ? AND role = ?", (user_id, role.value)
-        )
-        return frozenset(row[0] for row in rows)
+        cached = self._regions.get((user_id, role))
+        if cached is None:
+            rows = await self._db.fetchall(
+                "SELECT region_code FROM roles WHERE user_id = ? AND role = ?",
+                (user_id, role.value),
+            )
+            cached = frozenset(row[0] for row in rows)
+            if len(self._regions) >= self._CACHE_SIZE:
+                self._regions.clear()
+            self._regions[(user_id, role)] = cached
+        return cached
 
     async def all(self) -> list[Grant]:
         rows = await self._db.fetchall(

@@ -95,3 +95,17 @@ async def test_conversation_state_survives_a_restart(settings: Settings, tmp_pat
         assert await fsm.get_data(StorageKey(bot_id=1, chat_id=9, user_id=9)) == {}
     finally:
         await reopened.db.close()
+
+
+async def test_cached_roles_follow_grants_and_revokes(store: Storage) -> None:
+    """Roles are read from memory once read; a grant or revoke is seen at once."""
+    assert await store.roles.regions(5, Role.EDITOR) == frozenset()
+    await store.roles.grant(5, Role.EDITOR, {"UA-46"}, by=ADMIN_ID)
+    assert await store.roles.regions(5, Role.EDITOR) == {"UA-46"}
+    await store.roles.grant(5, Role.EDITOR, {"UA-74"}, by=ADMIN_ID)
+    assert await store.roles.regions(5, Role.EDITOR) == {"UA-46", "UA-74"}
+    await store.roles.grant(5, Role.COORDINATOR, set(), by=ADMIN_ID)
+    assert await store.roles.regions(5, Role.COORDINATOR) == {"UA"}
+    assert await store.roles.revoke(5, Role.EDITOR, by=ADMIN_ID) == 2
+    assert await store.roles.regions(5, Role.EDITOR) == frozenset()
+    assert await store.roles.regions(5, Role.COORDINATOR) == {"UA"}
