@@ -17,6 +17,14 @@ from storage.search import MAX_WORDS, search_expression
 MOMENT = datetime(2025, 11, 12, 10, 0, tzinfo=UTC)
 
 
+async def test_apostrophes_and_swapped_letters_do_not_matter(store: Storage) -> None:
+    [item_id] = await store.items.add_many(
+        [NewItem("UA-74", "Пам’ять про з'їзд: ґанок є", MOMENT)]
+    )
+    for query in ("пам'ять", "памʼять", "память", "зїзд", "з’їзд", "ганок", "ґанок"):
+        assert [item.id for item in await store.items.search(query)] == [item_id], query
+
+
 def test_words_lose_their_endings_and_become_prefixes() -> None:
     assert search_expression("Податки") == '"подат"*'
     assert search_expression("ніжин офіс") == '"ніжи"* "офіс"*'
@@ -50,8 +58,10 @@ async def test_search_follows_new_corrected_and_retracted_items(store: Storage) 
     )
     titles = [item.title for item in await store.items.search("податки")]
     assert titles == ["Сплачено податків на 3 млрд", "Податкові надходження зросли"]
-    # Case does not matter; the summary counts.
+    # Case does not matter, nor ї/і, й/и, є/е, ґ/г or apostrophes; the summary counts.
     assert [i.id for i in await store.items.search("ЇЖА майстер")] == [ids[2]]
+    assert [i.id for i in await store.items.search("іжа музика и")] == [ids[2]]
+    assert [i.id for i in await store.items.search("майстеркласи")] == []  # a hyphen splits
     assert await store.items.search("податки ярмарок") == []
     # A correction is found by its new words, no longer by the old ones.
     assert await store.editorial.correct(
