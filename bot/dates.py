@@ -11,6 +11,7 @@ import html
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 DAY = timedelta(days=1)
@@ -155,22 +156,31 @@ def format_when(starts_at: datetime, ends_at: datetime | None, all_day: bool, tz
     return f"{start:%d.%m.%Y %H:%M} – {end:%d.%m.%Y %H:%M}"
 
 
-def event_html(
-    title: str,
-    starts_at: datetime,
-    ends_at: datetime | None,
-    all_day: bool,
-    place: str,
-    description: str,
-    tz: ZoneInfo,
-) -> str:
+class EventFields(Protocol):
+    """What an event's text is made of (storage's Event and NewEvent both have it)."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def starts_at(self) -> datetime: ...
+    @property
+    def ends_at(self) -> datetime | None: ...
+    @property
+    def all_day(self) -> bool: ...
+    @property
+    def place(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+
+
+def event_html(event: EventFields, tz: ZoneInfo) -> str:
     """An event as Telegram HTML (what its announcement and reminders carry): the title in
     bold, the time in `tz`, the place and the description, all escaped. Symbols rather than
     words, since one stored text goes to readers of every language."""
-    lines = [f"🗓 <b>{html.escape(title)}</b>"]
-    lines.append("🕒 " + format_when(starts_at, ends_at, all_day, tz))
-    if place:
-        lines.append("📍 " + html.escape(place))
-    if description:
-        lines += ["", html.escape(description)]
+    lines = [f"🗓 <b>{html.escape(event.title)}</b>"]
+    lines.append("🕒 " + format_when(event.starts_at, event.ends_at, event.all_day, tz))
+    if event.place:
+        lines.append("📍 " + html.escape(event.place))
+    if event.description:
+        lines += ["", html.escape(event.description)]
     return "\n".join(lines)

@@ -332,6 +332,18 @@ async def editable_item(
     return item
 
 
+async def live_item(
+    message: Message, command: CommandObject, store: Storage, access: Access, usage: str
+) -> Item | None:
+    """`editable_item`, refusing one that was retracted (it can be neither corrected nor
+    retracted again)."""
+    item = await editable_item(message, command, store, access, usage)
+    if item is not None and await store.editorial.is_retracted(item.id):
+        await message.answer(_("Item № {id} was retracted.").format(id=item.id))
+        return None
+    return item
+
+
 # ----------------------------------------------------------------------------- /push
 
 
@@ -527,11 +539,8 @@ async def cmd_correct(
     """/correct <id>: new text for an item; every delivered copy is edited in place."""
     await state.clear()
     usage = _("Usage: /correct <item number>, for example: /correct 42")
-    item = await editable_item(message, command, store, access, usage)
+    item = await live_item(message, command, store, access, usage)
     if item is None:
-        return
-    if await store.editorial.is_retracted(item.id):
-        await message.answer(_("Item № {id} was retracted.").format(id=item.id))
         return
     await state.set_state(CorrectFlow.text)
     await state.set_data({"item_id": item.id})
@@ -659,11 +668,8 @@ async def cmd_retract(
     """/retract <id>: after a confirmation, take an item back from everywhere."""
     await state.clear()
     usage = _("Usage: /retract <item number>, for example: /retract 42")
-    item = await editable_item(message, command, store, access, usage)
+    item = await live_item(message, command, store, access, usage)
     if item is None:
-        return
-    if await store.editorial.is_retracted(item.id):
-        await message.answer(_("Item № {id} was retracted.").format(id=item.id))
         return
     await state.set_state(RetractFlow.confirm)
     await state.set_data({"item_id": item.id})

@@ -155,16 +155,7 @@ def announcement(data: dict[str, Any], settings: Settings) -> tuple[NewEvent, st
         description=data.get("description", ""),
         created_by=0,
     )
-    body = event_html(
-        event.title,
-        event.starts_at,
-        event.ends_at,
-        event.all_day,
-        event.place,
-        event.description,
-        settings.tz,
-    )
-    return event, body
+    return event, event_html(event, settings.tz)
 
 
 # ----------------------------------------------------------------------------- shared steps

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -101,5 +101,5 @@ def router(admin_check: AdminCheck) -> Router:
     provide(privacy, admin_check=admin_check)
     for observer in (privacy.message, privacy.channel_post):
         observer.register(cmd_stop, Command("stop"))
-    privacy.callback_query.register(on_stop_button, StopCb.filter(F.action.in_(set(StopAction))))
+    privacy.callback_query.register(on_stop_button, StopCb.filter())
     return privacy

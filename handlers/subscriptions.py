@@ -243,6 +243,26 @@ async def pressed_by_admin(
     return message
 
 
+async def region_press(
+    callback: CallbackQuery,
+    callback_data: SubscriptionCb,
+    callback_answer: CallbackAnswer,
+    bot: Bot,
+    store: Storage,
+    admin_check: AdminCheck,
+) -> tuple[Region, MaybeInaccessibleMessageUnion] | None:
+    """A region button pressed by someone who may change the chat: the region and the pressed
+    message, with the chat remembered; None (answered) for a stale button or a refusal."""
+    region = button_region(callback_data, callback_answer)
+    if region is None:
+        return None
+    message = await pressed_by_admin(callback, callback_answer, bot, admin_check)
+    if message is None:
+        return None
+    await remember_chat(store, message.chat, callback.from_user)
+    return region, message
+
+
 def button_region(callback_data: SubscriptionCb, callback_answer: CallbackAnswer) -> Region | None:
     region = get_region(callback_data.code)
     if region is None:
@@ -338,14 +358,11 @@ async def on_toggle(
     admin_check: AdminCheck,
 ) -> None:
     """A region on the /subscribe keyboard: flip it, and redraw the keyboard in place."""
-    region = button_region(callback_data, callback_answer)
-    if region is None:
+    pressed = await region_press(callback, callback_data, callback_answer, bot, store, admin_check)
+    if pressed is None:
         return
-    message = await pressed_by_admin(callback, callback_answer, bot, admin_check)
-    if message is None:
-        return
+    region, message = pressed
     lang = i18n.current_locale
-    await remember_chat(store, message.chat, callback.from_user)
     subscribed = await store.subscriptions.toggle(message.chat.id, region.code)
     chosen = await store.subscriptions.regions_of(message.chat.id)
     await edit_message(bot, message, subscribe_keyboard(lang, chosen))
@@ -379,14 +396,11 @@ async def on_add(
     admin_check: AdminCheck,
 ) -> None:
     """A suggested region under "not found": subscribe, and take its button away."""
-    region = button_region(callback_data, callback_answer)
-    if region is None:
+    pressed = await region_press(callback, callback_data, callback_answer, bot, store, admin_check)
+    if pressed is None:
         return
-    message = await pressed_by_admin(callback, callback_answer, bot, admin_check)
-    if message is None:
-        return
+    region, message = pressed
     lang = i18n.current_locale
-    await remember_chat(store, message.chat, callback.from_user)
     added = await store.subscriptions.add(message.chat.id, [region.code])
     answer = _("Subscribed: {regions}.") if added else _("Already subscribed: {regions}.")
     callback_answer.text = answer.format(regions=region.short(lang))
@@ -410,14 +424,11 @@ async def on_remove(
     admin_check: AdminCheck,
 ) -> None:
     """ "❌ region" on the /subscriptions list: remove it, and redraw the list in place."""
-    region = button_region(callback_data, callback_answer)
-    if region is None:
+    pressed = await region_press(callback, callback_data, callback_answer, bot, store, admin_check)
+    if pressed is None:
         return
-    message = await pressed_by_admin(callback, callback_answer, bot, admin_check)
-    if message is None:
-        return
+    region, message = pressed
     lang = i18n.current_locale
-    await remember_chat(store, message.chat, callback.from_user)
     removed = await store.subscriptions.remove(message.chat.id, [region.code])
     codes = await store.subscriptions.regions_of(message.chat.id)
     text, markup = subscriptions_view(codes, lang, message.chat.type == ChatType.PRIVATE)

@@ -20,22 +20,13 @@ DEFAULT_OFFSETS = (86_400, 3_600)
 
 def reminder_item(reminder: Reminder, tz: ZoneInfo, now: datetime) -> NewItem:
     event = reminder.event
-    body = event_html(
-        event.title,
-        event.starts_at,
-        event.ends_at,
-        event.all_day,
-        event.place,
-        event.description,
-        tz,
-    )
     return NewItem(
         region_code=event.region_code,
         title=event.title,
         published_at=now,
         kind=ItemKind.EVENT,
         author_id=event.created_by,
-        body_html=body,
+        body_html=event_html(event, tz),
         reminder=True,  # "Reminder" is added in each reader's language
     )
 

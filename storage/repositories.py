@@ -25,6 +25,9 @@ _ITEM_COLUMNS = (
     "reminder"
 )
 
+# The same, named by table (for joins).
+_ITEM_COLUMNS_OF_ITEMS = ", ".join(f"items.{name.strip()}" for name in _ITEM_COLUMNS.split(","))
+
 
 def _item(row: aiosqlite.Row) -> Item:
     return Item(
@@ -149,9 +152,9 @@ class ItemsRepo:
         expression = search_expression(text)
         if expression is None:
             return []
-        columns = ", ".join(f"items.{column.strip()}" for column in _ITEM_COLUMNS.split(","))
         rows = await self._db.fetchall(
-            f"SELECT {columns} FROM items_search JOIN items ON items.id = items_search.rowid "
+            f"SELECT {_ITEM_COLUMNS_OF_ITEMS} FROM items_search "
+            "JOIN items ON items.id = items_search.rowid "
             "WHERE items_search MATCH ? AND items.retracted_at IS NULL "
             "ORDER BY items.published_at DESC, items.id DESC LIMIT ?",
             (expression, limit),
