@@ -1,16 +1,18 @@
 """Broadcast throughput and outbox cost, each as a ratio to its limit.
 
-The sandbox runs in its own process with Telegram's flood limits on (as Telegram would be);
+The sandbox runs in its own process with Telegram's flood limits on, read strictly (every send
+counted in sliding 1-second windows, as Telegram may count);
 this process runs the production delivery worker (`build_delivery`, a bot without retries) over
 a fresh temporary database per phase, and the sandbox is reset before each phase:
 
 - limit: N subscribers (default 3,000) at the default 30 msg/s. Rate = (N - 1) / (last send -
-  first send) by the sandbox's clock, as a ratio to 30 (target >= 0.97), and the number of 429
-  answers (target 0). Cross-checked: the outbox has N sent and the sandbox counted one message
-  in each of N chats.
+  first send) by the sandbox's clock, as a ratio to 30 (target >= 0.97); the most sends any
+  1-second window held (target <= 30); and the number of 429 answers (target 0).
+  Cross-checked: the outbox has N sent and the sandbox counted one message in each of N chats.
 - paid: N subscribers (default 20,000) in paid-broadcast mode (limit 1000 msg/s): the ratio to
-  1000 (target >= 0.9), this process's CPU seconds per 1,000 messages (time.process_time(), all
-  threads, from the publish to the last outcome recorded), and 429 answers.
+  1000 (target >= 0.97), the busiest second (target <= 1000), this process's CPU seconds per
+  1,000 messages (time.process_time(), all threads, from the publish to the last outcome
+  recorded), and 429 answers.
 - outbox: the `publish` call for an item with N subscribers (default 100,000): seconds (target
   under 2 s) and peak RSS. The store is filled here; the publish runs in a fresh child process
   (this script, `--child outbox`) that opens it, so that ru_maxrss there belongs to that phase
@@ -59,7 +61,7 @@ CHUNK = 10_000  # subscriptions per subscribe_many call (keeps the setup's memor
 
 DEFAULT_SUBSCRIBERS = {"limit": 3_000, "paid": 20_000, "outbox": 100_000}
 LIMIT_TARGET = 0.97  # of 30 msg/s
-PAID_TARGET = 0.9  # of 1000 msg/s, on a 2-core machine
+PAID_TARGET = 0.97  # of 1000 msg/s
 OUTBOX_SECONDS = 2.0
 
 
@@ -212,6 +214,10 @@ class Broadcast:
         return (self.stats["sent_total"] - 1) / (last - first)
 
     @property
+    def busiest_second(self) -> int:
+        return int(self.stats["busiest_second"]["all"])
+
+    @property
     def floods(self) -> int:
         return int(self.stats["errors"].get("429", 0))
 
@@ -333,6 +339,15 @@ async def broadcast(
     )
 
 
+def busiest_figure(result: Broadcast, limit: float) -> Figure:
+    return Figure(
+        "busiest 1-second window",
+        str(result.busiest_second),
+        f"sends (target <= {limit:.0f})",
+        result.busiest_second <= limit,
+    )
+
+
 def limit_figures(result: Broadcast, limit: float) -> list[Figure]:
     ratio = result.rate / limit
     return [
@@ -342,6 +357,7 @@ def limit_figures(result: Broadcast, limit: float) -> list[Figure]:
             f"{result.rate:.2f} msg/s (target >= {LIMIT_TARGET})",
             ratio >= LIMIT_TARGET and result.all_delivered,
         ),
+        busiest_figure(result, limit),
         Figure("429 answers", str(result.floods), "(target 0)", result.floods == 0),
     ]
 
@@ -356,6 +372,7 @@ def paid_figures(result: Broadcast) -> list[Figure]:
             f"{result.rate:.0f} msg/s (target >= {PAID_TARGET})",
             ratio >= PAID_TARGET and result.all_delivered,
         ),
+        busiest_figure(result, PAID_RATE),
         Figure(
             "bot CPU per 1,000 messages",
             f"{per_thousand:.3f} s",
@@ -472,7 +489,8 @@ async def run(args: argparse.Namespace) -> bool:
         phase: args.subscribers or DEFAULT_SUBSCRIBERS[phase] for phase in DEFAULT_SUBSCRIBERS
     }
     print(
-        f"broadcast benchmark: sandbox in its own process with Telegram's limits on, the "
+        "broadcast benchmark: sandbox in its own process with Telegram's limits read strictly, "
+        f"the "
         f"delivery worker here; {os.cpu_count()} CPUs; phases: {', '.join(phases)}"
     )
     sys.stdout.flush()

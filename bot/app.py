@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime
 
@@ -12,6 +11,7 @@ from bot.factory import (
     build_bot,
     build_delivery,
     build_dispatcher,
+    build_pacer,
     freeze_startup_objects,
     open_storage,
     poll,
@@ -19,6 +19,7 @@ from bot.factory import (
 )
 from bot.settings import Settings
 from bot.sources_file import load_sources, read_sources_file
+from bot.supervise import Supervisor
 from jobs.ingest import FeedClient, IngestConfig, poll_due_sources
 from jobs.reminders import send_due_reminders
 
@@ -43,9 +44,10 @@ async def run_bot(settings: Settings) -> None:
     if specs:
         added = await load_sources(store, specs)
         log.info("SOURCES_FILE: %d sources, %d new", len(specs), added)
-    bot = build_bot(settings)
+    pacer = build_pacer(settings)  # answers and deliveries share the token's budget
+    bot = build_bot(settings, pacer=pacer)
     delivery_bot = build_bot(settings, retry=False)
-    delivery = build_delivery(settings, store, delivery_bot)
+    delivery = build_delivery(settings, store, delivery_bot, pacer=pacer)
     feeds = FeedClient(IngestConfig(default_poll_seconds=settings.feed_poll_seconds))
     dispatcher = build_dispatcher(settings, store, delivery=delivery, feeds=feeds)
     scheduler = AsyncIOScheduler(timezone=settings.tz)
@@ -75,7 +77,8 @@ async def run_bot(settings: Settings) -> None:
         coalesce=True,
         next_run_time=datetime.now(settings.tz),  # reminders due while the bot was down
     )
-    worker = asyncio.create_task(delivery.run(), name="delivery")
+    supervisor = Supervisor()
+    supervisor.start("delivery", delivery.run)
     try:
         scheduler.start()
         freeze_startup_objects()
@@ -90,11 +93,9 @@ async def run_bot(settings: Settings) -> None:
     finally:
         scheduler.shutdown(wait=False)
         # Graceful stop: no new deliveries, the ones in flight finish (bounded), rest pending.
+        supervisor.stopping()
         await delivery.stop(timeout=10)
-        try:
-            await asyncio.wait_for(worker, timeout=5)
-        except TimeoutError:
-            log.error("the delivery worker did not stop in time")
+        await supervisor.stop(timeout=5)
         await feeds.close()
         await bot.session.close()
         await delivery_bot.session.close()

@@ -23,13 +23,15 @@ from aiogram.utils.i18n import I18n
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
-from bot.formatting import Pages, item_message
+from bot.formatting import Pages, item_message, retraction_notice
 from bot.fsm_storage import SQLiteStorage
 from bot.i18n import LOCALES, N_, LanguageMiddleware, build_i18n
+from bot.pacing import Pacer
 from bot.regions import REGIONS
-from bot.retry import RetryMiddleware
+from bot.retry import PacingMiddleware, RetryMiddleware
 from bot.session import JsonAiohttpSession
 from bot.settings import Settings
+from bot.throttle import ThrottleMiddleware
 from handlers import build_router
 from jobs.delivery import DeliveryLimits, DeliveryWorker
 from jobs.ingest import FeedClient, IngestConfig
@@ -62,18 +64,27 @@ MENU_COMMANDS = (
 )
 
 
-def build_bot(settings: Settings, token: str | None = None, *, retry: bool = True) -> Bot:
+def build_bot(
+    settings: Settings,
+    token: str | None = None,
+    *,
+    retry: bool = True,
+    pacer: Pacer | None = None,
+) -> Bot:
     """A Bot for `settings.telegram_api_url` with HTML as the default parse mode.
 
-    `retry` waits out short floods and server errors (for answers to users); the delivery
-    worker gets a bot without it, since it schedules its own retries per chat.
+    `retry` makes it the bot that answers users: every message it sends keeps to `pacer`'s
+    pace (the process's one, shared with the delivery worker; a new one from `settings` if
+    none is given), and server errors are retried. The delivery worker gets a bot without
+    either, since it paces and retries each delivery itself.
     """
     secret = token or (settings.bot_token.get_secret_value() if settings.bot_token else None)
     if not secret:
         raise ValueError("BOT_TOKEN is required")
     session = JsonAiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
     if retry:
-        session.middleware(RetryMiddleware())
+        session.middleware(RetryMiddleware())  # outermost: a retry is paced like any send
+        session.middleware(PacingMiddleware(pacer or build_pacer(settings)))
     return Bot(
         secret,
         session=session,
@@ -99,6 +110,11 @@ def delivery_limits(settings: Settings) -> DeliveryLimits:
     )
 
 
+def build_pacer(settings: Settings) -> Pacer:
+    """The process's pacer: one per bot token, shared by answers and deliveries."""
+    return Pacer(delivery_limits(settings).pace())
+
+
 def build_delivery(
     settings: Settings,
     store: Storage,
@@ -106,15 +122,23 @@ def build_delivery(
     *,
     i18n: I18n | None = None,
     limits: DeliveryLimits | None = None,
+    pacer: Pacer | None = None,
 ) -> DeliveryWorker:
-    """The delivery worker, rendering items in each chat's language."""
+    """The delivery worker, rendering items in each chat's language, pacing its copies with
+    `pacer` (the one the answering bot uses; its own from `limits` if none is given)."""
     translations = i18n or build_i18n()
 
     def render(item: Item, language: str) -> str:
         with translations.context(), translations.use_locale(language):
             return item_message(item, settings.tz, language)
 
-    return DeliveryWorker(bot, store, render, limits or delivery_limits(settings))
+    def notice(language: str) -> str:
+        with translations.context(), translations.use_locale(language):
+            return retraction_notice()
+
+    return DeliveryWorker(
+        bot, store, render, limits or delivery_limits(settings), pacer, notice=notice
+    )
 
 
 def build_dispatcher(
@@ -125,11 +149,13 @@ def build_dispatcher(
     fsm_storage: BaseStorage | None = None,
     delivery: DeliveryWorker | None = None,
     feeds: FeedClient | None = None,
+    pacer: Pacer | None = None,
 ) -> Dispatcher:
     """The dispatcher with every router, middleware and dependency wired.
 
     `delivery`, when given, reaches handlers as a dependency, so that what they publish is
-    delivered at once.
+    delivered at once. `pacer` paces work handlers start in the background (edits of
+    delivered copies); the delivery worker's by default.
     """
     i18n = i18n or build_i18n()
     dispatcher = Dispatcher(
@@ -140,9 +166,14 @@ def build_dispatcher(
         i18n=i18n,
         pages=Pages(settings.tz),
         delivery=delivery,
+        pacer=pacer or (delivery.pacer if delivery is not None else build_pacer(settings)),
         feeds=feeds or FeedClient(IngestConfig(default_poll_seconds=settings.feed_poll_seconds)),
     )
     LanguageMiddleware(i18n).setup(dispatcher)
+    # After the language is known (its one notice is translated), before anything else.
+    throttle = ThrottleMiddleware(burst=settings.throttle_burst, rate=settings.throttle_rate)
+    for observer in (dispatcher.message, dispatcher.channel_post, dispatcher.callback_query):
+        observer.outer_middleware(throttle)
     dispatcher.callback_query.middleware(CallbackAnswerMiddleware())
     dispatcher.include_router(build_router())
     dispatcher.startup.register(set_menu)

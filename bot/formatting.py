@@ -121,6 +121,11 @@ class Pages:
 SUMMARY_LIMIT = 600
 
 
+def retraction_notice() -> str:
+    """What a retracted copy too old to delete is replaced with (in the current locale)."""
+    return "<i>" + html.escape(_("This news item was retracted by the editors.")) + "</i>"
+
+
 def item_message(item: Item, tz: ZoneInfo, lang: str) -> str:
     """An item as subscribers get it: linked bold title, summary, source and time, hashtag."""
     region = get_region(item.region_code)

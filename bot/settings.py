@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     feed_poll_seconds: int = Field(default=300, ge=60)
     sources_file: Path | None = None
     updates_concurrency: int = Field(default=100, ge=1, le=10_000)
+    throttle_burst: int = Field(default=6, ge=1, le=10_000)
+    throttle_rate: float = Field(default=1.0, gt=0, le=10_000)
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_host: str = "0.0.0.0"

@@ -12,7 +12,7 @@ import contextlib
 import html
 import logging
 import time
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import replace
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -35,20 +35,27 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram.utils.text_decorations import HtmlDecoration
-from aiolimiter import AsyncLimiter
 
-from bot.formatting import MESSAGE_LIMIT, TITLE_LIMIT, item_message, trim, utf16_len
+from bot.formatting import (
+    MESSAGE_LIMIT,
+    TITLE_LIMIT,
+    item_message,
+    retraction_notice,
+    trim,
+    utf16_len,
+)
 from bot.i18n import LOCALES
 from bot.named_regions import parse_regions
+from bot.pacing import Pacer
 from bot.regions import get_region
 from bot.settings import Settings
 from handlers.deps import provide
 from handlers.filters import Access, HasRole
 from handlers.news import stale
 from jobs.delivery import DeliveryWorker
-from jobs.editing import EditStats, correct_copies, retract_copies
+from jobs.editing import correct_copies, retract_copies
 from storage.editorial import ItemReport
-from storage.models import DeliveryStatus, Item, ItemKind, NewItem
+from storage.models import CopyChange, DeliveryStatus, Item, ItemKind, NewItem
 from storage.repositories import Storage
 from storage.roles import Role
 
@@ -57,6 +64,8 @@ log = logging.getLogger(__name__)
 COMMANDS = ("push", "correct", "retract", "report", "cancel")
 PROGRESS_INTERVAL = 2.0  # seconds between looks at a push's deliveries
 PROGRESS_LIMIT = 3600.0  # stop following a push after this long (the report is one command away)
+SETTLE_INTERVAL = 0.25  # seconds between looks at copies that were in flight at a change
+SETTLE_LIMIT = 120.0  # the report comes after this long at most, settled or not
 # Room for the parts of a subscriber's message around the editor's text (mark, time, hashtag).
 _FRAME = 200
 
@@ -305,13 +314,10 @@ def renders(item: Item, settings: Settings, i18n: I18n) -> dict[str, str]:
     return texts
 
 
-def copy_tools(
-    bot: Bot, delivery: DeliveryWorker | None, settings: Settings
-) -> tuple[Bot, AsyncLimiter]:
-    """Edits of delivered copies share the worker's bot and pace when it runs here."""
-    if delivery is not None:
-        return delivery.bot, delivery.limiter
-    return bot, AsyncLimiter(max(1.0, settings.broadcast_rate), 1)
+def copy_sender(bot: Bot, delivery: DeliveryWorker | None) -> Bot:
+    """Edits of delivered copies go through the worker's bot (unpaced: jobs.editing paces
+    them) when it runs here."""
+    return delivery.bot if delivery is not None else bot
 
 
 async def editable_item(
@@ -601,6 +607,7 @@ async def on_correct_apply(
     store: Storage,
     settings: Settings,
     delivery: DeliveryWorker | None,
+    pacer: Pacer,
     jobs: BackgroundJobs,
     i18n: I18n,
 ) -> None:
@@ -619,39 +626,61 @@ async def on_correct_apply(
         return
     await state.clear()
     await close_keyboard(bot, callback.message)
-    if not await store.editorial.correct(item_id, title, body_html, access.user_id):
+    revision = await store.editorial.correct(item_id, title, body_html, access.user_id)
+    if revision is None:
         await bot.send_message(
             callback.from_user.id, _("Item № {id} was retracted.").format(id=item_id)
         )
         return
     if delivery is not None:
-        delivery.forget_item(item_id)  # copies not sent yet go out corrected
+        delivery.forget_item(item_id)
     callback_answer.text = _("Saved.")
     texts = renders(_corrected(item, title, body_html), settings, i18n)
-    copies = await store.editorial.delivered(item_id)
+    # Copies not sent yet go out corrected; those in flight now are corrected by the delivery
+    # worker as soon as their message ids are known; these are the ones Telegram holds.
+    in_flight = await store.editorial.in_flight(item_id)
+    copies = await store.editorial.claim_copies(item_id=item_id, below_revision=revision)
     chat_id = callback.message.chat.id if callback.message else callback.from_user.id
     status = await bot.send_message(
         chat_id,
         _("Item № {id} is corrected; delivered copies to edit: {count}…").format(
-            id=item_id, count=number(len(copies))
+            id=item_id, count=number(len(copies) + len(in_flight))
         ),
     )
-    sender, limiter = copy_tools(bot, delivery, settings)
+    sender = copy_sender(bot, delivery)
 
     async def edit_all() -> None:
-        stats = await correct_copies(sender, copies, texts, limiter)
-        await edit_or_ignore(bot, chat_id, status.message_id, _corrected_text(item_id, stats))
+        edited = await correct_copies(sender, copies, texts, pacer)
+        await store.editorial.record_changes(
+            [(copy.delivery_id, change, None if change else revision) for copy, change in edited]
+        )
+        await settled(lambda: store.editorial.unsettled(in_flight, revision=revision))
+        current, older = await store.editorial.revision_counts(item_id, revision)
+        await edit_or_ignore(
+            bot, chat_id, status.message_id, _corrected_text(item_id, current, older)
+        )
 
     jobs.start(edit_all())
 
 
-def _corrected_text(item_id: int, stats: EditStats) -> str:
+async def settled(unsettled: Callable[[], Awaitable[int]]) -> None:
+    """Until copies that were in flight at an editor's change have been dealt with (or a
+    while has passed: the report then says what is known)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + SETTLE_LIMIT
+    while loop.time() < deadline:
+        if not await unsettled():
+            return
+        await asyncio.sleep(SETTLE_INTERVAL)  # the store is the only one that knows
+
+
+def _corrected_text(item_id: int, current: int, older: int) -> str:
     lines = [
         "✅ " + _("Item № {id} is corrected.").format(id=item_id),
-        _("Copies edited: {count}").format(count=number(stats.edited + stats.unchanged)),
+        _("Copies with the corrected text: {count}").format(count=number(current)),
     ]
-    if stats.failed:
-        lines.append(_("Could not edit: {count}").format(count=number(stats.failed)))
+    if older:
+        lines.append(_("Could not edit: {count}").format(count=number(older)))
     return "\n".join(lines)
 
 
@@ -685,10 +714,6 @@ async def cmd_retract(
     )
 
 
-def retraction_notice() -> str:
-    return "<i>" + html.escape(_("This news item was retracted by the editors.")) + "</i>"
-
-
 async def on_retract_confirm(
     callback: CallbackQuery,
     callback_data: EditorCb,
@@ -699,6 +724,7 @@ async def on_retract_confirm(
     store: Storage,
     settings: Settings,
     delivery: DeliveryWorker | None,
+    pacer: Pacer,
     jobs: BackgroundJobs,
     i18n: I18n,
 ) -> None:
@@ -725,26 +751,40 @@ async def on_retract_confirm(
     for locale in LOCALES:
         with i18n.use_locale(locale):
             notices[locale] = retraction_notice()
-    copies = await store.editorial.delivered(item_id)
+    # Copies in flight now are removed by the delivery worker as soon as their message ids
+    # are known; these are the ones Telegram holds.
+    in_flight = await store.editorial.in_flight(item_id)
+    copies = await store.editorial.claim_copies(item_id=item_id)
     chat_id = callback.message.chat.id if callback.message else callback.from_user.id
     status = await bot.send_message(
         chat_id,
         _("Item № {id} is retracted; delivered copies to remove: {count}…").format(
-            id=item_id, count=number(len(copies))
+            id=item_id, count=number(len(copies) + len(in_flight))
         ),
     )
-    sender, limiter = copy_tools(bot, delivery, settings)
+    sender = copy_sender(bot, delivery)
 
     async def remove_all() -> None:
-        stats = await retract_copies(sender, copies, notices, limiter, time.time())
+        removed = await retract_copies(sender, copies, notices, pacer, time.time())
+        await store.editorial.record_changes(
+            [(copy.delivery_id, change, None) for copy, change in removed]
+        )
+        await settled(lambda: store.editorial.unsettled(in_flight, retracted=True))
+        report = await store.editorial.report(item_id)
+        changes = report.changes if report is not None else {}
         lines = [
             "✅ " + _("Item № {id} is retracted.").format(id=item_id),
-            _("Copies deleted: {count}").format(count=number(stats.deleted + stats.unchanged)),
-            _("Copies replaced with a notice: {count}").format(count=number(stats.edited)),
+            _("Copies deleted: {count}").format(
+                count=number(changes.get(CopyChange.DELETED, 0) + changes.get(CopyChange.GONE, 0))
+            ),
+            _("Copies replaced with a notice: {count}").format(
+                count=number(changes.get(CopyChange.REPLACED, 0))
+            ),
             _("Copies not sent, cancelled: {count}").format(count=number(cancelled)),
         ]
-        if stats.failed:
-            lines.append(_("Could not remove: {count}").format(count=number(stats.failed)))
+        failed = changes.get(CopyChange.FAILED, 0) + changes.get(CopyChange.PENDING, 0)
+        if failed:
+            lines.append(_("Could not remove: {count}").format(count=number(failed)))
         await edit_or_ignore(bot, chat_id, status.message_id, "\n".join(lines))
 
     jobs.start(remove_all())

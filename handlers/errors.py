@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from aiogram import Bot, Router
-from aiogram.exceptions import TelegramAPIError
+from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
 from aiogram.types import ErrorEvent
 from aiogram.utils.i18n import gettext as _
 
@@ -15,6 +15,11 @@ log = logging.getLogger(__name__)
 async def on_error(event: ErrorEvent, bot: Bot) -> None:
     """Any exception a handler raised."""
     update = event.update
+    if isinstance(event.exception, TelegramRetryAfter):
+        # The chat is flooded (one user sending too fast, or Telegram's flood control): an
+        # answer there would be refused too. One line, and the update is done.
+        log.info("update %s: answer dropped: %s", update.update_id, event.exception.message)
+        return
     log.exception(
         "update %s failed: %r", update.update_id, event.exception, exc_info=event.exception
     )

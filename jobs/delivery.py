@@ -18,8 +18,9 @@ import re
 import socket
 import time
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -30,19 +31,29 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiolimiter import AsyncLimiter
 
+from bot.pacing import Lane, PaceLimits, Pacer
 from bot.sending import SendText
+from jobs.editing import correct_copies, retract_copies
+from storage.db import TRANSIENT_ERRORS
 from storage.models import ChatType, Delivery, DeliveryResult, DeliveryStatus, Item
 from storage.repositories import Storage
 
 log = logging.getLogger(__name__)
 
 LEASE_NAME = "delivery"
+# A busy or failing database: the step that failed is tried again after a pause, never the
+# end of delivery.
+_TRANSIENT = TRANSIENT_ERRORS
+_FIRST_PAUSE = 0.5
+_LAST_PAUSE = 10.0
+_LEASE_MARGIN = 1.0  # seconds before the lease may expire: no new sends after that
+T = TypeVar("T")
 PAID_RATE = 1000.0
 _TAG = re.compile(r"<[^>]*>")
 
 Renderer = Callable[[Item, str], str]  # (item, language) -> HTML message
+Notice = Callable[[str], str]  # language -> HTML of the notice that replaces a retracted copy
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +76,15 @@ class DeliveryLimits:
     def rate(self) -> float:
         return PAID_RATE if self.paid_broadcast else self.overall_per_second
 
+    def pace(self) -> PaceLimits:
+        """The pacer's limits: paid copies may go at 1000/s, everything else at the rate."""
+        return PaceLimits(
+            rate=self.rate,
+            free_rate=self.overall_per_second if self.paid_broadcast else None,
+            chat_interval=self.chat_interval,
+            group_interval=self.group_interval,
+        )
+
     @property
     def max_in_flight(self) -> int:
         """Claimed but not yet recorded: about half a second's worth, at least 1, at most 200."""
@@ -79,31 +99,6 @@ class DeliveryStats:
     retried: int = 0
     plain_text_fallbacks: int = 0
     rate_limited: int = 0
-
-
-@dataclass
-class _Pacing:
-    """When each chat may get its next message, and whether the whole bot must wait."""
-
-    next_allowed: dict[int, float] = field(default_factory=dict)
-    paused_until: float = 0.0
-    recent_floods: list[tuple[float, int]] = field(default_factory=list)
-
-    def ready_at(self, chat_id: int) -> float:
-        return max(self.next_allowed.get(chat_id, 0.0), self.paused_until)
-
-    def flooded(self, chat_id: int, retry_after: float, now: float) -> None:
-        """A 429: that chat waits; 429s from several chats at once pause everything."""
-        until = now + retry_after
-        self.next_allowed[chat_id] = max(self.next_allowed.get(chat_id, 0.0), until)
-        self.recent_floods = [(t, c) for t, c in self.recent_floods if now - t < 1.0]
-        self.recent_floods.append((now, chat_id))
-        if len({chat for _, chat in self.recent_floods}) >= 2:
-            self.paused_until = max(self.paused_until, until)
-
-    def forget_idle(self, now: float) -> None:
-        if len(self.next_allowed) > 100_000:
-            self.next_allowed = {c: t for c, t in self.next_allowed.items() if t > now}
 
 
 def _owner_id() -> str:
@@ -135,26 +130,31 @@ class DeliveryWorker:
         store: Storage,
         render: Renderer,
         limits: DeliveryLimits | None = None,
+        pacer: Pacer | None = None,
+        *,
+        notice: Notice,
     ) -> None:
         self.bot = bot
         self.store = store
         self.render = render
+        self.notice = notice
         self.limits = limits or DeliveryLimits()
+        # Shared with the bot that answers users (one budget per token); public, since
+        # editors' edits and deletes of delivered copies use it too (jobs.editing).
+        self.pacer = pacer or Pacer(self.limits.pace())
         self.stats = DeliveryStats()
         self.owner = _owner_id()
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._slots = asyncio.Semaphore(self.limits.max_in_flight)
-        # Spread evenly in tenths of a second, so that no burst outruns Telegram's own bucket.
-        # Public: editors' edits and deletes of delivered copies share it (jobs.editing).
-        self.limiter = AsyncLimiter(max(1.0, self.limits.rate / 10), 0.1)
-        self._pacing = _Pacing()
         self._in_flight: set[int] = set()  # chat ids with a request out
         self._tasks: set[asyncio.Task[None]] = set()
-        self._results: list[tuple[DeliveryResult, int]] = []  # (result, chat id) to record
-        self._items: dict[int, Item | None] = {}
-        self._texts: dict[tuple[int, str], str] = {}
+        self._results: list[tuple[DeliveryResult, Delivery]] = []  # to record
+        self._catching_up: set[asyncio.Task[None]] = set()
+        self._items: dict[tuple[int, int], Item | None] = {}  # (item id, revision) -> item
+        self._texts: dict[tuple[int, int, str], str] = {}  # (item id, revision, language)
         self.holding_lease = False
+        self._lease_until = 0.0  # time.monotonic() when the lease may have expired
 
     # --- control ---------------------------------------------------------------------------
 
@@ -166,6 +166,10 @@ class DeliveryWorker:
         """Take no new work; let requests in flight finish (bounded); record; release."""
         self._stopping.set()
         self._wake.set()
+        await self._wind_down(timeout)
+
+    async def _wind_down(self, timeout: float = 10.0) -> None:
+        """Requests in flight finish (bounded) and are recorded; the lease is released."""
         if self._tasks:
             _done, pending = await asyncio.wait(set(self._tasks), timeout=timeout)
             for task in pending:
@@ -173,53 +177,86 @@ class DeliveryWorker:
             if pending:
                 await asyncio.wait(pending, timeout=1.0)
         await self._flush()
+        if self._catching_up:
+            await asyncio.wait(set(self._catching_up), timeout=timeout)
         if self.holding_lease:
             self.holding_lease = False
-            await self.store.leases.release(LEASE_NAME, self.owner)
+            try:
+                await self.store.leases.release(LEASE_NAME, self.owner)
+            except _TRANSIENT as exc:  # it expires by itself
+                log.warning("could not release the delivery lease: %s", exc)
 
     async def run(self) -> None:
-        """Hold the lease and deliver until stopped. Never raises on Telegram's answers."""
-        renewer: asyncio.Task[None] | None = None
+        """Hold the lease and deliver until stopped. Never raises on Telegram's answers, and
+        outlives a busy or failing database: a failed step is logged in one line and tried
+        again after a pause. Losing the lease (another process took it while this one could
+        not renew) means standing by until it is free again."""
         try:
-            if not await self._acquire_lease():
-                return
-            requeued = await self.store.outbox.requeue_in_flight()
-            if requeued:
-                log.warning(
-                    "re-sending %d deliveries that were in flight at the last stop", requeued
-                )
-            renewer = asyncio.create_task(self._renew_lease())
-            flusher = asyncio.create_task(self._flush_loop())
-            try:
-                await self._deliver_loop()
-            finally:
-                flusher.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await flusher
+            while await self._acquire_lease():
+                await self._deliver_while_leased()
         finally:
-            if renewer is not None:
-                renewer.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await renewer
-            await self.stop()
+            # Stopped, or a bug: either way what is in flight is recorded, and a supervisor
+            # may call run() again.
+            await self._wind_down()
+
+    async def _deliver_while_leased(self) -> None:
+        requeued = await self._retrying("re-queue", self.store.outbox.requeue_in_flight)
+        if requeued:
+            log.warning("re-sending %d deliveries that were in flight at the last stop", requeued)
+        background = [
+            asyncio.create_task(self._renew_lease(), name="delivery lease"),
+            asyncio.create_task(self._flush_loop(), name="delivery records"),
+        ]
+        try:
+            await self._deliver_loop()
+        finally:
+            for task in background:
+                task.cancel()
+            await asyncio.gather(*background, return_exceptions=True)
+            # Whatever is in flight finishes and is recorded before the lease is sought again.
+            if self._tasks:
+                await asyncio.wait(set(self._tasks))
+            await self._flush()
+
+    async def _retrying(
+        self, what: str, step: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any
+    ) -> T:
+        """`step(*args, **kwargs)` until it succeeds (or the worker stops), pausing longer
+        after each failure."""
+        pause = _FIRST_PAUSE
+        while True:
+            try:
+                return await step(*args, **kwargs)
+            except _TRANSIENT as exc:
+                if self._stopping.is_set():
+                    raise
+                log.warning("delivery: %s failed (%s); again in %.1f s", what, exc, pause)
+                await self._wait(pause)
+                pause = min(_LAST_PAUSE, pause * 2)
 
     # --- the lease -------------------------------------------------------------------------
 
     async def _acquire_lease(self) -> bool:
+        """Wait until this worker holds the lease (True), or is stopped (False)."""
         announced = False
         while not self._stopping.is_set():
-            holder = await self.store.leases.holder(LEASE_NAME)
-            dead = holder[0] if holder and _dead_local_owner(holder[0]) else None
-            if await self.store.leases.acquire(
-                LEASE_NAME, self.owner, self.limits.lease_ttl, steal_from=dead
-            ):
+            try:
+                holder = await self.store.leases.holder(LEASE_NAME)
+                dead = holder[0] if holder and _dead_local_owner(holder[0]) else None
+                taken = await self.store.leases.acquire(
+                    LEASE_NAME, self.owner, self.limits.lease_ttl, steal_from=dead
+                )
+            except _TRANSIENT as exc:
+                log.warning("delivery: could not read the lease (%s); trying again", exc)
+                holder, taken = None, False
+            if taken:
                 self.holding_lease = True
+                self._lease_until = time.monotonic() + self.limits.lease_ttl
                 log.info("delivery worker %s holds the lease", self.owner)
                 return True
-            if not announced:
+            if not announced and holder is not None:
                 log.warning(
-                    "another process (%s) is delivering from this database; waiting",
-                    holder[0] if holder else "?",
+                    "another process (%s) is delivering from this database; waiting", holder[0]
                 )
                 announced = True
             with contextlib.suppress(TimeoutError):
@@ -227,55 +264,84 @@ class DeliveryWorker:
         return False
 
     async def _renew_lease(self) -> None:
+        """Renew every third of the lease's life; a renewal the database refused is tried
+        again a second later, and a lease another process took ends this delivery run."""
+        pause = self.limits.lease_ttl / 3
         while True:
-            await asyncio.sleep(self.limits.lease_ttl / 3)
-            if not await self.store.leases.acquire(LEASE_NAME, self.owner, self.limits.lease_ttl):
-                log.error("lost the delivery lease; stopping delivery")
+            await asyncio.sleep(pause)
+            started = time.monotonic()
+            try:
+                renewed = await self.store.leases.acquire(
+                    LEASE_NAME, self.owner, self.limits.lease_ttl
+                )
+            except _TRANSIENT as exc:
+                log.warning("delivery: could not renew the lease (%s); trying again", exc)
+                pause = _FIRST_PAUSE
+                continue
+            if not renewed:
+                log.error("lost the delivery lease to another process; standing by")
                 self.holding_lease = False
-                self._stopping.set()
                 self._wake.set()
                 return
+            self._lease_until = started + self.limits.lease_ttl
+            pause = self.limits.lease_ttl / 3
+
+    def _leased(self) -> bool:
+        """Still the holder, with time left: no new sends once the lease may have expired."""
+        return self.holding_lease and time.monotonic() < self._lease_until - _LEASE_MARGIN
 
     # --- the loop --------------------------------------------------------------------------
 
     async def _deliver_loop(self) -> None:
-        while not self._stopping.is_set():
-            free = self._free_slots()
-            # Can be below 0: a finished delivery is in `_results` one loop turn before its
-            # task leaves `_tasks`. A negative LIMIT would claim every pending row at once.
-            if free <= 0:
-                await self._wait(self.limits.flush_interval)
+        pause = _FIRST_PAUSE
+        while not self._stopping.is_set() and self.holding_lease:
+            if not self._leased():  # the renewer is behind (a locked database): wait for it
+                await self._wait(_FIRST_PAUSE)
                 continue
-            now = time.time()
-            due = await self.store.outbox.due(free, now)
-            ready: list[Delivery] = []
-            deferred: list[DeliveryResult] = []
-            for delivery in due:
-                ready_at = self._pacing.ready_at(delivery.chat_id)
-                if delivery.chat_id in self._in_flight:
-                    ready_at = max(ready_at, now + self._interval(delivery.chat_type))
-                if ready_at > now:
-                    deferred.append(_pending(delivery, delivery.attempts, ready_at))
-                    continue
-                self._in_flight.add(delivery.chat_id)
-                self._pacing.next_allowed[delivery.chat_id] = now + self._interval(
-                    delivery.chat_type
-                )
+            try:
+                await self._deliver_step()
+            except _TRANSIENT as exc:
+                log.warning("delivery: the database failed (%s); again in %.1f s", exc, pause)
+                await self._wait(pause)
+                pause = min(_LAST_PAUSE, pause * 2)
+            else:
+                pause = _FIRST_PAUSE
+
+    async def _deliver_step(self) -> None:
+        """Claim what is due and start sending it, or wait until something is."""
+        free = self._free_slots()
+        # Can be below 0: a finished delivery is in `_results` one loop turn before its
+        # task leaves `_tasks`. A negative LIMIT would claim every pending row at once.
+        if free <= 0:
+            await self._wait(self.limits.flush_interval)
+            return
+        now = time.time()
+        due = await self.store.outbox.due(free, now)
+        ready: list[Delivery] = []
+        deferred: list[DeliveryResult] = []
+        chats: set[int] = set()  # one copy per chat at a time: the next waits its turn
+        for delivery in due:
+            delay = self.pacer.chat_delay(delivery.chat_id, group=_is_group(delivery))
+            if delivery.chat_id in self._in_flight or delivery.chat_id in chats:
+                delay = max(delay, self._interval(delivery.chat_type))
+            if delay > 0:
+                deferred.append(_pending(delivery, delivery.attempts, now + delay))
+            else:
+                chats.add(delivery.chat_id)
                 ready.append(delivery)
-            if deferred:
-                await self.store.outbox.record(deferred)
-            if ready:
-                await self.store.outbox.claim([delivery.id for delivery in ready])
-                for delivery in ready:
-                    await self._slots.acquire()
-                    task = asyncio.create_task(self._send(delivery))
-                    self._tasks.add(task)
-                    task.add_done_callback(self._tasks.discard)
-                continue
-            if deferred:
-                continue
+        if deferred:
+            await self.store.outbox.record(deferred)
+        if ready:
+            await self.store.outbox.claim([delivery.id for delivery in ready])
+            for delivery in ready:
+                self._in_flight.add(delivery.chat_id)
+                await self._slots.acquire()
+                task = asyncio.create_task(self._send(delivery))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+            return
+        if not deferred:
             await self._wait(await self._idle_wait(now))
-            self._pacing.forget_idle(now)
 
     def _free_slots(self) -> int:
         return self.limits.max_in_flight - len(self._tasks) - len(self._results)
@@ -311,36 +377,43 @@ class DeliveryWorker:
         except asyncio.CancelledError:
             # Stopped while waiting: the delivery stays pending for the next start.
             result = _pending(delivery, delivery.attempts, 0.0)
-            self._results.append((result, delivery.chat_id))
+            self._results.append((result, delivery))
             raise
-        self._results.append((result, delivery.chat_id))
+        self._results.append((result, delivery))
         if len(self._results) >= self.limits.max_in_flight // 2:
             self._wake.set()
 
     async def _attempt(self, delivery: Delivery) -> DeliveryResult:
-        item = await self._item(delivery.item_id)
-        if item is None:
+        if delivery.retracted:
             return _final(delivery, DeliveryStatus.CANCELLED, "item retracted")
+        item = await self._item(delivery.item_id, delivery.revision)
+        if item is None:
+            return _final(delivery, DeliveryStatus.CANCELLED, "item deleted")
         language = "en" if delivery.language == "en" else "uk"
-        text = self._text(item, language)
+        text = self._text(item, delivery.revision, language)
         attempts = delivery.attempts + 1
         plain = False
+        paid = self.limits.paid_broadcast
         while True:
-            await self.limiter.acquire()
             try:
-                message = await self.bot(
-                    SendText(
-                        chat_id=delivery.chat_id,
-                        text=html.unescape(_TAG.sub("", text)) if plain else text,
-                        parse_mode=None if plain else "HTML",
-                        allow_paid_broadcast=True if self.limits.paid_broadcast else None,
+                async with self.pacer.turn(
+                    Lane.BROADCAST, delivery.chat_id, group=_is_group(delivery), paid=paid
+                ):
+                    message = await self.bot(
+                        SendText(
+                            chat_id=delivery.chat_id,
+                            text=html.unescape(_TAG.sub("", text)) if plain else text,
+                            parse_mode=None if plain else "HTML",
+                            allow_paid_broadcast=True if paid else None,
+                        )
                     )
-                )
             except TelegramRetryAfter as exc:
                 self.stats.rate_limited += 1
-                now = time.time()
-                self._pacing.flooded(delivery.chat_id, exc.retry_after, now)
-                return _pending(delivery, delivery.attempts, now + exc.retry_after)
+                if self.pacer.flooded(
+                    delivery.chat_id, exc.retry_after, group=_is_group(delivery)
+                ):
+                    log.warning("flood control for several chats: all wait %ss", exc.retry_after)
+                return _pending(delivery, delivery.attempts, time.time() + exc.retry_after)
             except TelegramMigrateToChat as exc:
                 log.info("chat %s moved to %s", delivery.chat_id, exc.migrate_to_chat_id)
                 await self.store.outbox.migrate_chat(delivery.chat_id, exc.migrate_to_chat_id)
@@ -367,6 +440,7 @@ class DeliveryWorker:
                 attempts,
                 message_id=message.message_id,
                 sent_at=time.time(),
+                revision=delivery.revision,
             )
 
     async def _chat_gone(self, delivery: Delivery, reason: str) -> DeliveryResult:
@@ -391,29 +465,82 @@ class DeliveryWorker:
             next_attempt_at=result.next_attempt_at,
         )
 
-    async def _item(self, item_id: int) -> Item | None:
-        if item_id not in self._items:
+    async def _item(self, item_id: int, revision: int) -> Item | None:
+        key = (item_id, revision)
+        if key not in self._items:
             if len(self._items) > 1000:
                 self._items.clear()
                 self._texts.clear()
-            item = await self.store.items.get(item_id)
-            if item is not None and await self.store.editorial.is_retracted(item_id):
-                item = None  # retracted: its deliveries are cancelled, not sent
-            self._items[item_id] = item
-        return self._items[item_id]
+            self._items[key] = await self.store.items.get(item_id)
+        return self._items[key]
 
-    def _text(self, item: Item, language: str) -> str:
-        key = (item.id, language)
+    def _text(self, item: Item, revision: int, language: str) -> str:
+        key = (item.id, revision, language)
         text = self._texts.get(key)
         if text is None:
             text = self._texts[key] = self.render(item, language)
         return text
 
     def forget_item(self, item_id: int) -> None:
-        """An item changed (corrected, retracted): render it afresh."""
-        self._items.pop(item_id, None)
-        for key in [key for key in self._texts if key[0] == item_id]:
-            del self._texts[key]
+        """An item changed (corrected, retracted): its texts are not needed any more."""
+        for key in [key for key in self._items if key[0] == item_id]:
+            del self._items[key]
+        for text_key in [key for key in self._texts if key[0] == item_id]:
+            del self._texts[text_key]
+
+    # --- copies whose item changed on their way ---------------------------------------------
+
+    async def _catch_up(self, sent: list[tuple[DeliveryResult, Delivery]]) -> None:
+        """Copies just recorded as sent whose item was corrected or retracted while they were
+        on their way (their message ids were not known then): edited to the latest text, or
+        removed, now. The editor's command does the same for the copies it saw; each copy is
+        claimed in the database by whoever comes first, so none is changed twice."""
+        editorial = self.store.editorial
+        item_ids = {delivery.item_id for _, delivery in sent}
+        states = await self._retrying("read items", editorial.states, item_ids)
+        retracted: list[int] = []
+        stale: dict[int, list[int]] = {}
+        for result, delivery in sent:
+            state = states.get(delivery.item_id)
+            if state is None:
+                continue
+            if state.retracted:
+                retracted.append(result.id)
+            elif (result.revision or 0) < state.revision:
+                stale.setdefault(delivery.item_id, []).append(result.id)
+        if retracted:
+            copies = await self._retrying("claim copies", editorial.claim_copies, ids=retracted)
+            notices = {language: self.notice(language) for language in ("uk", "en")}
+            removed = await retract_copies(self.bot, copies, notices, self.pacer)
+            changes = [(copy.delivery_id, change, None) for copy, change in removed]
+            await self._retrying("record copies", editorial.record_changes, changes)
+            log.info("removed %d copies sent as their item was retracted", len(removed))
+        for item_id, ids in stale.items():
+            revision = states[item_id].revision
+            claimed = await self._retrying(
+                "claim copies", editorial.claim_copies, ids=ids, below_revision=revision
+            )
+            item = await self._retrying("read an item", self.store.items.get, item_id)
+            if item is None or not claimed:
+                continue
+            texts = {language: self.render(item, language) for language in ("uk", "en")}
+            edited = await correct_copies(self.bot, claimed, texts, self.pacer)
+            fixed = [
+                (copy.delivery_id, change, None if change else revision) for copy, change in edited
+            ]
+            await self._retrying("record copies", editorial.record_changes, fixed)
+            log.info("item %s: corrected %d copies sent as it was corrected", item_id, len(edited))
+
+    def _start_catch_up(self, sent: list[tuple[DeliveryResult, Delivery]]) -> None:
+        async def catch_up() -> None:
+            try:
+                await self._catch_up(sent)
+            except Exception:
+                log.exception("could not bring %d copies up to date", len(sent))
+
+        task = asyncio.create_task(catch_up())
+        self._catching_up.add(task)
+        task.add_done_callback(self._catching_up.discard)
 
     # --- recording -------------------------------------------------------------------------
 
@@ -427,16 +554,28 @@ class DeliveryWorker:
             return
         batch, self._results = self._results, []
         try:
-            await self.store.outbox.record([result for result, _chat in batch])
-        except Exception:
+            await self.store.outbox.record([result for result, _delivery in batch])
+        except Exception as exc:
             # Keep them: the next flush tries again (a busy database, say).
-            log.exception("could not record %d delivery results", len(batch))
+            if isinstance(exc, _TRANSIENT):
+                log.warning("could not record %d delivery results yet: %s", len(batch), exc)
+            else:
+                log.exception("could not record %d delivery results", len(batch))
             self._results = batch + self._results
             return
-        for _result, chat_id in batch:
-            self._in_flight.discard(chat_id)
+        for _result, delivery in batch:
+            self._in_flight.discard(delivery.chat_id)
             self._slots.release()
         self._wake.set()
+        # Recorded first, read after: an editor's change committed before this read is seen
+        # here, and one committed after it sees these copies as sent.
+        sent = [(result, delivery) for result, delivery in batch if result.message_id]
+        if sent:
+            self._start_catch_up(sent)
+
+
+def _is_group(delivery: Delivery) -> bool:
+    return delivery.chat_type in (ChatType.GROUP, ChatType.SUPERGROUP)
 
 
 def _pending(delivery: Delivery, attempts: int, at: float) -> DeliveryResult:

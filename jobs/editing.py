@@ -1,25 +1,26 @@
 """Changing copies already delivered: corrections edit them, retractions delete them.
 
-Plain functions over a list of copies; each call waits its turn at a shared limiter (the
-delivery worker's, so that edits and new messages together stay within Telegram's rate) and
-never raises: a copy that cannot be changed is counted, and the rest go on.
+Plain functions over a list of copies; each call waits its turn at the process's pacer (in the
+broadcast lane, after the chat's own pace, so that edits, copies and answers together stay
+within Telegram's limits) and never raises: a copy that cannot be changed is counted, and the
+rest go on.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
 from enum import Enum
 from functools import partial
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramRetryAfter
-from aiolimiter import AsyncLimiter
 
+from bot.pacing import Lane, Pacer
 from storage.editorial import DeliveredCopy
+from storage.models import CopyChange
 
 log = logging.getLogger(__name__)
 
@@ -30,14 +31,6 @@ _MAX_RETRY_AFTER = 60.0  # a longer flood wait is not waited out here: the copy 
 _HARMLESS = ("message is not modified", "message to edit not found", "message to delete not found")
 
 
-@dataclass
-class EditStats:
-    edited: int = 0
-    deleted: int = 0
-    unchanged: int = 0  # already so, or deleted by the user
-    failed: int = 0
-
-
 class _Outcome(Enum):
     DONE = "done"
     HARMLESS = "harmless"
@@ -45,16 +38,20 @@ class _Outcome(Enum):
     FAILED = "failed"
 
 
-async def _call(limiter: AsyncLimiter, request: Callable[[], Awaitable[object]]) -> _Outcome:
-    """One request at the limiter's pace; a 429 waits its retry_after once."""
+async def _call(
+    pacer: Pacer, chat_id: int, request: Callable[[], Awaitable[object]], *, counted: bool = True
+) -> _Outcome:
+    """One request at the pacer's pace (`counted`: Telegram counts it as a message); a 429
+    waits its retry_after once."""
+    group = chat_id < 0  # a group's pace, the stricter, for groups and channels alike
     for attempt in range(2):
-        await limiter.acquire()
         try:
-            await request()
+            async with pacer.turn(Lane.BROADCAST, chat_id, group=group, counted=counted):
+                await request()
         except TelegramRetryAfter as exc:
+            pacer.flooded(chat_id, exc.retry_after, group=group)
             if attempt == 0 and exc.retry_after <= _MAX_RETRY_AFTER:
-                await asyncio.sleep(exc.retry_after)
-                continue
+                continue  # the chat's pace now holds the wait
             return _Outcome.FAILED
         except TelegramBadRequest as exc:
             description = exc.message.lower()
@@ -71,38 +68,54 @@ async def _call(limiter: AsyncLimiter, request: Callable[[], Awaitable[object]])
     return _Outcome.FAILED
 
 
+Changed = list[tuple[DeliveredCopy, CopyChange | None]]
+
+
 async def correct_copies(
-    bot: Bot, copies: Sequence[DeliveredCopy], texts: Mapping[str, str], limiter: AsyncLimiter
-) -> EditStats:
-    """Edit every copy in place to the text for its language (`texts`: language -> HTML)."""
-    stats = EditStats()
+    bot: Bot, copies: Sequence[DeliveredCopy], texts: Mapping[str, str], pacer: Pacer
+) -> Changed:
+    """Edit every copy in place to the text for its language (`texts`: language -> HTML):
+    each with None (it reads so now, or was deleted in the chat) or FAILED."""
+    changed: Changed = []
     for copy in copies:
-        outcome = await _call(limiter, _edit(bot, copy, texts[copy.language]))
-        _count(stats, outcome, edited=True)
-    return stats
+        outcome = await _call(pacer, copy.chat_id, _edit(bot, copy, texts[copy.language]))
+        failed = outcome in (_Outcome.FAILED, _Outcome.CANNOT_DELETE)
+        changed.append((copy, CopyChange.FAILED if failed else None))
+    return changed
 
 
 async def retract_copies(
     bot: Bot,
     copies: Sequence[DeliveredCopy],
     notices: Mapping[str, str],
-    limiter: AsyncLimiter,
+    pacer: Pacer,
     now: float | None = None,
-) -> EditStats:
-    """Delete the copies Telegram still lets the bot delete; replace older ones with a notice."""
-    stats = EditStats()
+) -> Changed:
+    """Delete the copies Telegram still lets the bot delete; replace older ones with a notice.
+    Each copy comes back with DELETED, REPLACED, GONE (deleted in the chat already) or
+    FAILED."""
+    changed: Changed = []
     moment = time.time() if now is None else now
     for copy in copies:
         if moment - copy.sent_at < DELETE_WINDOW:
             outcome = await _call(
-                limiter, partial(bot.delete_message, copy.chat_id, copy.message_id)
+                pacer,
+                copy.chat_id,
+                partial(bot.delete_message, copy.chat_id, copy.message_id),
+                counted=False,  # a deletion puts nothing in the chat
             )
             if outcome is not _Outcome.CANNOT_DELETE:
-                _count(stats, outcome, edited=False)
+                changed.append((copy, _REMOVED[outcome]))
                 continue
-        outcome = await _call(limiter, _edit(bot, copy, notices[copy.language]))
-        _count(stats, outcome, edited=True)
-    return stats
+        outcome = await _call(pacer, copy.chat_id, _edit(bot, copy, notices[copy.language]))
+        changed.append(
+            (copy, CopyChange.REPLACED if outcome is _Outcome.DONE else _REMOVED[outcome])
+        )
+    return changed
+
+
+def count(changed: Changed) -> Counter[CopyChange | None]:
+    return Counter(change for _copy, change in changed)
 
 
 def _edit(bot: Bot, copy: DeliveredCopy, text: str) -> Callable[[], Awaitable[object]]:
@@ -116,13 +129,9 @@ def _edit(bot: Bot, copy: DeliveredCopy, text: str) -> Callable[[], Awaitable[ob
     )
 
 
-def _count(stats: EditStats, outcome: _Outcome, *, edited: bool) -> None:
-    if outcome is _Outcome.DONE:
-        if edited:
-            stats.edited += 1
-        else:
-            stats.deleted += 1
-    elif outcome is _Outcome.HARMLESS:
-        stats.unchanged += 1
-    else:
-        stats.failed += 1
+_REMOVED = {
+    _Outcome.DONE: CopyChange.DELETED,
+    _Outcome.HARMLESS: CopyChange.GONE,
+    _Outcome.CANNOT_DELETE: CopyChange.FAILED,
+    _Outcome.FAILED: CopyChange.FAILED,
+}

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from bot.dates import event_html
+from storage.db import TRANSIENT_ERRORS
 from storage.events import Reminder
 from storage.models import ItemKind, NewItem
 from storage.repositories import Storage
@@ -49,11 +50,16 @@ async def send_due_reminders(
                 result = await store.events.send_reminder(
                     reminder.id, reminder_item(reminder, tz, moment)
                 )
+            except TRANSIENT_ERRORS as exc:
+                log.warning("reminders: the database failed (%s); next time", exc)
+                break
             except Exception:
                 log.exception("reminder %d of event %d failed", reminder.id, reminder.event.id)
                 continue
             if result is not None:
                 published += 1
+    except TRANSIENT_ERRORS as exc:
+        log.warning("reminders: could not read the due ones (%s); next time", exc)
     except Exception:
         log.exception("reminders: could not read the due ones")
     if published and on_published is not None:

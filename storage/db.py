@@ -23,6 +23,11 @@ def _make_parent_folder(path: str) -> None:
     Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
+# A busy or failing database: another process holding SQLite's write lock past busy_timeout,
+# a full disk. What failed may well succeed a little later.
+TRANSIENT_ERRORS: tuple[type[Exception], ...] = (sqlite3.OperationalError,)
+
+
 class DatabaseError(Exception):
     """The database cannot be used by this version of the code."""
 
@@ -60,7 +65,11 @@ class Database:
         self._write_lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: str | Path, *, migrate: bool = True) -> Database:
+    async def open(
+        cls, path: str | Path, *, migrate: bool = True, busy_timeout: float = 5.0
+    ) -> Database:
+        """`busy_timeout`: seconds a write waits for another process's write lock before it
+        fails with "database is locked" (the caller decides what then)."""
         target = str(path)
         if target != ":memory:":
             await asyncio.to_thread(_make_parent_folder, target)
@@ -70,7 +79,7 @@ class Database:
             for pragma in (
                 "PRAGMA journal_mode = WAL",
                 "PRAGMA foreign_keys = ON",
-                "PRAGMA busy_timeout = 5000",
+                f"PRAGMA busy_timeout = {round(busy_timeout * 1000)}",
                 "PRAGMA synchronous = NORMAL",
             ):
                 await connection.execute(pragma)

@@ -184,16 +184,30 @@ class OutboxRepo:
             return []  # SQLite reads a negative LIMIT as no limit at all
         # The IN term is redundant, but without it SQLite cannot use the partial index
         # deliveries_open (in ORDER BY order): it sorted every pending row on each call.
+        # The item's state comes along: a retracted item is not sent, and a corrected one is
+        # sent as it reads now.
         rows = await self._db.fetchall(
-            "SELECT d.id, d.item_id, d.chat_id, c.type, c.language, d.priority, d.attempts "
+            "SELECT d.id, d.item_id, d.chat_id, c.type, c.language, d.priority, d.attempts, "
+            "i.revision, i.retracted_at IS NOT NULL "
             "FROM deliveries AS d JOIN chats AS c ON c.id = d.chat_id "
+            "JOIN items AS i ON i.id = d.item_id "
             "WHERE d.status IN ('pending', 'sending') AND d.status = 'pending' "
             "AND d.next_attempt_at <= ? "
             "ORDER BY d.priority DESC, d.id LIMIT ?",
             (now, limit + len(skip_chats)),
         )
         deliveries = [
-            Delivery(row[0], row[1], row[2], ChatType(row[3]), row[4], row[5], row[6])
+            Delivery(
+                row[0],
+                row[1],
+                row[2],
+                ChatType(row[3]),
+                row[4],
+                row[5],
+                row[6],
+                revision=row[7],
+                retracted=bool(row[8]),
+            )
             for row in rows
             if row[2] not in skip_chats
         ]
@@ -222,7 +236,7 @@ class OutboxRepo:
         async with self._db.transaction() as connection:
             await connection.executemany(
                 "UPDATE deliveries SET status = ?, attempts = ?, message_id = ?, error = ?, "
-                "next_attempt_at = ?, sent_at = ? WHERE id = ?",
+                "next_attempt_at = ?, sent_at = ?, revision = coalesce(?, revision) WHERE id = ?",
                 [
                     (
                         result.status.value,
@@ -231,6 +245,7 @@ class OutboxRepo:
                         result.error,
                         result.next_attempt_at,
                         result.sent_at,
+                        result.revision,
                         result.id,
                     )
                     for result in results

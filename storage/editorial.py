@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
 
 from storage.db import Database
-from storage.models import DeliveryStatus
+from storage.models import CopyChange, DeliveryStatus
+
+# A sent copy nobody is changing now: never changed, or its last change failed.
+_CLAIMABLE = (
+    "d.status = 'sent' AND d.message_id IS NOT NULL AND (d.change IS NULL OR d.change = 'failed')"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +23,13 @@ class DeliveredCopy:
     message_id: int
     language: str  # "uk" or "en": the language it was rendered in
     sent_at: float
+    delivery_id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ItemState:
+    revision: int  # corrections so far
+    retracted: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +41,7 @@ class ItemReport:
     created_at: float  # when the item was stored
     first_sent_at: float | None
     last_sent_at: float | None
+    changes: dict[CopyChange, int] = field(default_factory=dict)  # of sent copies
 
     @property
     def total(self) -> int:
@@ -57,19 +70,21 @@ class EditorialRepo:
         self._db = db
         self._items_changed = on_items_changed
 
-    async def correct(self, item_id: int, title: str, body_html: str, editor: int) -> bool:
-        """Replace an item's text (and log who did it); False when there is no such item."""
+    async def correct(self, item_id: int, title: str, body_html: str, editor: int) -> int | None:
+        """Replace an item's text (and log who did it): its new revision, or None when there
+        is no such item (or it was retracted)."""
         now = int(time.time())
         try:
             async with self._db.transaction() as connection:
                 cursor = await connection.execute(
-                    "UPDATE items SET title = ?, body_html = ?, updated_at = ? "
-                    "WHERE id = ? AND retracted_at IS NULL",
+                    "UPDATE items SET title = ?, body_html = ?, updated_at = ?, "
+                    "revision = revision + 1 WHERE id = ? AND retracted_at IS NULL "
+                    "RETURNING revision",
                     (title, body_html, now, item_id),
                 )
-                changed = cursor.rowcount > 0
+                row = await cursor.fetchone()
                 await cursor.close()
-                if changed:
+                if row is not None:
                     await connection.execute(
                         "INSERT INTO audit_log (at, user_id, action, item_id, details) "
                         "VALUES (?, ?, 'correct', ?, ?)",
@@ -77,7 +92,113 @@ class EditorialRepo:
                     )
         finally:
             self._items_changed()  # /latest must show the new text
-        return changed
+        return None if row is None else int(row[0])
+
+    async def states(self, item_ids: Collection[int]) -> dict[int, ItemState]:
+        """Revision and retraction of each item that exists."""
+        if not item_ids:
+            return {}
+        marks = ", ".join("?" * len(item_ids))
+        rows = await self._db.fetchall(
+            f"SELECT id, revision, retracted_at IS NOT NULL FROM items WHERE id IN ({marks})",
+            tuple(item_ids),
+        )
+        return {int(row[0]): ItemState(int(row[1]), bool(row[2])) for row in rows}
+
+    async def in_flight(self, item_id: int) -> list[int]:
+        """Deliveries of the item whose requests are out now (their message ids unknown)."""
+        rows = await self._db.fetchall(
+            "SELECT id FROM deliveries WHERE item_id = ? AND status = 'sending'", (item_id,)
+        )
+        return [int(row[0]) for row in rows]
+
+    async def claim_copies(
+        self,
+        *,
+        item_id: int | None = None,
+        ids: Collection[int] = (),
+        below_revision: int | None = None,
+    ) -> list[DeliveredCopy]:
+        """Sent copies (of `item_id`, or among `ids`) that nobody is changing now, marked as
+        being changed by the caller, who records the outcome with `record_changes`. With
+        `below_revision`: only copies showing an older text. An editor's command and the
+        delivery worker both claim, so that no copy is changed twice."""
+        params: tuple[object, ...]
+        if item_id is not None:
+            where, params = "d.item_id = ?", (item_id,)
+        elif ids:
+            where, params = f"d.id IN ({', '.join('?' * len(ids))})", tuple(ids)
+        else:
+            return []
+        if below_revision is not None:
+            where += " AND d.revision < ?"
+            params += (below_revision,)
+        async with self._db.transaction() as connection:
+            cursor = await connection.execute(
+                "SELECT d.id, d.chat_id, d.message_id, c.language, d.sent_at "
+                "FROM deliveries AS d JOIN chats AS c ON c.id = d.chat_id "
+                f"WHERE {where} AND {_CLAIMABLE} ORDER BY d.id",
+                params,
+            )
+            rows = await cursor.fetchall()
+            await cursor.close()
+            await connection.executemany(
+                "UPDATE deliveries SET change = 'pending' WHERE id = ?",
+                [(row[0],) for row in rows],
+            )
+        return [
+            DeliveredCopy(
+                row[1],
+                row[2],
+                "en" if row[3] == "en" else "uk",
+                float(row[4] or time.time()),
+                delivery_id=row[0],
+            )
+            for row in rows
+        ]
+
+    async def record_changes(
+        self, changes: Sequence[tuple[int, CopyChange | None, int | None]]
+    ) -> None:
+        """(delivery id, what became of the copy (None: it reads as it should), the revision
+        it shows now (None: as before)) for copies claimed with `claim_copies`."""
+        if not changes:
+            return
+        async with self._db.transaction() as connection:
+            await connection.executemany(
+                "UPDATE deliveries SET change = ?, revision = coalesce(?, revision) WHERE id = ?",
+                [
+                    (None if change is None else change.value, revision, delivery_id)
+                    for delivery_id, change, revision in changes
+                ],
+            )
+
+    async def unsettled(
+        self, ids: Collection[int], *, retracted: bool = False, revision: int | None = None
+    ) -> int:
+        """How many of these deliveries (in flight when an editor changed their item) are
+        not yet as the change wants them: still in flight, being changed, or sent and not yet
+        claimed (deleted when `retracted`, at `revision` otherwise)."""
+        if not ids:
+            return 0
+        needs = "1" if retracted else "d.revision < ?"
+        params: tuple[object, ...] = tuple(ids) + (() if retracted else (revision or 0,))
+        row = await self._db.fetchone(
+            f"SELECT count(*) FROM deliveries AS d WHERE d.id IN ({', '.join('?' * len(ids))}) "
+            "AND (d.status = 'sending' OR (d.status = 'sent' AND d.message_id IS NOT NULL "
+            f"AND (d.change = 'pending' OR (d.change IS NULL AND {needs}))))",
+            params,
+        )
+        return int(row[0]) if row else 0
+
+    async def revision_counts(self, item_id: int, revision: int) -> tuple[int, int]:
+        """Sent copies of the item that show `revision` (or later), and those showing older."""
+        row = await self._db.fetchone(
+            "SELECT count(*) FILTER (WHERE revision >= ?), count(*) FILTER (WHERE revision < ?) "
+            "FROM deliveries WHERE item_id = ? AND status = 'sent' AND message_id IS NOT NULL",
+            (revision, revision, item_id),
+        )
+        return (int(row[0]), int(row[1])) if row else (0, 0)
 
     async def is_retracted(self, item_id: int) -> bool:
         row = await self._db.fetchone("SELECT retracted_at FROM items WHERE id = ?", (item_id,))
@@ -86,7 +207,7 @@ class EditorialRepo:
     async def delivered(self, item_id: int) -> list[DeliveredCopy]:
         """Copies Telegram holds: sent deliveries with their message ids."""
         rows = await self._db.fetchall(
-            "SELECT d.chat_id, d.message_id, c.language, d.sent_at FROM deliveries AS d "
+            "SELECT d.chat_id, d.message_id, c.language, d.sent_at, d.id FROM deliveries AS d "
             "JOIN chats AS c ON c.id = d.chat_id "
             "WHERE d.item_id = ? AND d.status = 'sent' AND d.message_id IS NOT NULL "
             "ORDER BY d.id",
@@ -94,7 +215,11 @@ class EditorialRepo:
         )
         return [
             DeliveredCopy(
-                row[0], row[1], "en" if row[2] == "en" else "uk", float(row[3] or time.time())
+                row[0],
+                row[1],
+                "en" if row[2] == "en" else "uk",
+                float(row[3] or time.time()),
+                delivery_id=row[4],
             )
             for row in rows
         ]
@@ -133,6 +258,13 @@ class EditorialRepo:
             )
             times = await cursor.fetchone()
             await cursor.close()
+            cursor = await connection.execute(
+                "SELECT change, count(*) FROM deliveries "
+                "WHERE item_id = ? AND status = 'sent' AND change IS NOT NULL GROUP BY change",
+                (item_id,),
+            )
+            changes = await cursor.fetchall()
+            await cursor.close()
         counts = dict.fromkeys(DeliveryStatus, 0)
         counts.update({DeliveryStatus(row[0]): int(row[1]) for row in by_status})
         return ItemReport(
@@ -141,4 +273,5 @@ class EditorialRepo:
             created_at=float(item[0]),
             first_sent_at=times[0] if times else None,
             last_sent_at=times[1] if times else None,
+            changes={CopyChange(row[0]): int(row[1]) for row in changes},
         )

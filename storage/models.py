@@ -89,6 +89,16 @@ class DeliveryStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class CopyChange(StrEnum):
+    """What became of a sent copy after it was sent (corrected, or its item retracted)."""
+
+    PENDING = "pending"  # being changed now, by whoever claimed it
+    DELETED = "deleted"
+    REPLACED = "replaced"  # by the retraction notice (too old to delete)
+    GONE = "gone"  # deleted in the chat already
+    FAILED = "failed"
+
+
 @dataclass(frozen=True, slots=True)
 class Delivery:
     """One item for one chat, as the worker sees it."""
@@ -100,6 +110,8 @@ class Delivery:
     language: str | None
     priority: int
     attempts: int
+    revision: int = 0  # the item's, when the delivery was read
+    retracted: bool = False  # the item was retracted (when the delivery was read)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +125,7 @@ class DeliveryResult:
     error: str | None = None
     next_attempt_at: float = 0.0
     sent_at: float | None = None
+    revision: int | None = None  # of the text sent (None: unchanged)
 
 
 @dataclass(frozen=True, slots=True)

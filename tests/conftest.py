@@ -21,6 +21,9 @@ def settings(tmp_path: Path) -> Settings:
         _env_file=None,  # type: ignore[call-arg]
         database_path=tmp_path / "visnyk.db",
         admin_ids=frozenset({ADMIN_ID}),
+        # Tests send as fast as the bot answers; the throttle has tests of its own.
+        throttle_burst=10_000,
+        throttle_rate=10_000,
     )
 
 

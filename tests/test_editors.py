@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 import handlers.editors
-from bot.sandbox.server import BotAPISandbox, SentMessage
+from bot.sandbox.server import BotAPISandbox, ChatFault, SentMessage
 from bot.settings import Settings
 from handlers.editors import EditorAction, EditorCb
 from storage.models import DeliveryStatus
@@ -169,7 +169,9 @@ async def test_a_correction_edits_every_copy(
     assert "Correcting item" in prompt.plain_text
     _intro, preview = await editor.send("Bridge open again\nTraffic restored.", expect=2)
     [status] = await editor.click(preview, "Correct")
-    await client.sandbox.wait_until(lambda: "Copies edited: 3" in status.plain_text)
+    await client.sandbox.wait_until(
+        lambda: "Copies with the corrected text: 3" in status.plain_text
+    )
     for chat in (11, 12, 13):
         [copy] = client.sandbox.sent(chat)
         assert copy.edits == 1 and "Bridge open again" in copy.plain_text
@@ -196,6 +198,61 @@ async def test_a_retraction_deletes_every_copy(
     [latest] = await client.as_user(11).send("/latest")
     assert "False alarm" not in latest.plain_text
     assert (await store.outbox.counts(item_id))[DeliveryStatus.SENT] == 2
+
+
+async def send_push(editor: BotClient, region_label: str, text: str) -> tuple[int, SentMessage]:
+    """/push, a region, the text, Send: the item's number and the editor's status message,
+    as soon as the broadcast has started."""
+    [choose] = await editor.send("/push")
+    await pressed(editor, choose, region_label)
+    _intro, preview = await editor.send(text, expect=2)
+    [status] = await editor.click(preview, "Send")
+    return int(status.plain_text.split("№")[1].split()[0]), status
+
+
+SLOW = range(31, 37)  # subscribers whose Telegram answers take 4 s
+
+
+async def slow_subscribers(client: BotClient, store: Storage) -> None:
+    for chat in SLOW:
+        await subscribe(store, chat, LVIV)
+        client.sandbox.set_fault(chat, ChatFault("delay", delay=4.0, times=1))
+
+
+async def test_a_retraction_reaches_the_copies_in_flight(
+    client: BotClient, store: Storage, worker: Delivering
+) -> None:
+    await slow_subscribers(client, store)
+    editor = await editor_of(client, store, LVIV)
+    item_id, _status = await send_push(editor, "Lviv", "Wrong address")
+    await client.sandbox.wait_until(lambda: client.sandbox.calls["sendMessage"] >= 8)
+    [confirm] = await editor.send(f"/retract {item_id}")
+    [status] = await editor.click(confirm, "Retract")
+    assert (await store.outbox.counts(item_id))[DeliveryStatus.SENDING] == 6  # all in flight
+    await client.sandbox.wait_until(lambda: "Copies deleted: 6" in status.plain_text, timeout=15)
+    for chat in SLOW:
+        assert client.sandbox.sent(chat) == []  # each copy arrived, and was deleted
+        assert len(client.sandbox.sent(chat, include_deleted=True)) == 1
+    [report] = await editor.send(f"/report {item_id}")
+    assert "Delivered: 6" in report.plain_text
+
+
+async def test_a_correction_reaches_the_copies_in_flight(
+    client: BotClient, store: Storage, worker: Delivering
+) -> None:
+    await slow_subscribers(client, store)
+    editor = await editor_of(client, store, LVIV)
+    item_id, _status = await send_push(editor, "Lviv", "Meeting at 10")
+    await client.sandbox.wait_until(lambda: client.sandbox.calls["sendMessage"] >= 8)
+    await editor.send(f"/correct {item_id}")
+    _intro, preview = await editor.send("Meeting at 11", expect=2)
+    [status] = await editor.click(preview, "Correct")
+    await client.sandbox.wait_until(
+        lambda: "Copies with the corrected text: 6" in status.plain_text, timeout=15
+    )
+    for chat in SLOW:
+        [copy] = client.sandbox.sent(chat)
+        assert "Meeting at 11" in copy.plain_text and "Meeting at 10" not in copy.plain_text
 
 
 async def test_the_report_adds_up(client: BotClient, store: Storage, worker: Delivering) -> None:

@@ -473,6 +473,77 @@ async def test_rate_limit_per_private_chat() -> None:
         assert len(sandbox.sent(USER)) == 3 and sandbox.errors[429] == 2
 
 
+async def test_strict_limits_count_every_send_in_a_sliding_second() -> None:
+    """30 sends spread over 0.6 s fill the second: a 31st is refused until the first leaves
+    the window, though a token bucket would have refilled by then. Edits count too."""
+    async with BotAPISandbox(limits=RateLimits()) as sandbox:
+        bot = make_bot(sandbox)
+        try:
+            first = await bot.send_message(1000, "0")
+            for i in range(1, 29):
+                await bot.send_message(1000 + i, str(i))
+                await asyncio.sleep(0.02)
+            await bot.edit_message_text("0, edited", chat_id=1000, message_id=first.message_id)
+            with pytest.raises(TelegramRetryAfter) as flood:
+                await bot.send_message(2000, "31st")
+            assert flood.value.retry_after == 1
+            await asyncio.sleep(1.0)
+            await bot.send_message(2000, "a second later")
+        finally:
+            await close_bot(bot)
+        busiest = sandbox.stats()["busiest_second"]
+        assert busiest == {"all": 30, "unpaid": 30}
+
+
+async def test_lenient_limits_let_a_second_hold_more() -> None:
+    async with BotAPISandbox(limits=RateLimits(strict=False)) as sandbox:
+        bot = make_bot(sandbox)
+        try:
+            for i in range(30):
+                await bot.send_message(1000 + i, str(i))
+            await asyncio.sleep(0.5)  # the bucket refills 15
+            for i in range(10):
+                await bot.send_message(1100 + i, str(i))
+        finally:
+            await close_bot(bot)
+        assert sandbox.errors[429] == 0
+        assert sandbox.stats()["busiest_second"]["all"] == 40
+
+
+async def test_strict_paid_sends_leave_unpaid_ones_at_thirty() -> None:
+    async with BotAPISandbox(limits=RateLimits()) as sandbox:
+        bot = make_bot(sandbox)
+        try:
+            await asyncio.gather(
+                *(
+                    bot.send_message(3000 + i, "paid", allow_paid_broadcast=True)
+                    for i in range(100)
+                )
+            )
+            results = await asyncio.gather(
+                *(bot.send_message(4000 + i, "unpaid") for i in range(35)),
+                return_exceptions=True,
+            )
+        finally:
+            await close_bot(bot)
+        assert sum(isinstance(result, TelegramRetryAfter) for result in results) == 5
+        assert sandbox.stats()["busiest_second"] == {"all": 130, "unpaid": 30}
+
+
+async def test_strict_group_holds_twenty_in_any_minute() -> None:
+    async with BotAPISandbox(limits=RateLimits(per_group_per_minute=3)) as sandbox:
+        sandbox.add_chat(GROUP, type="supergroup", title="Громада")
+        bot = make_bot(sandbox)
+        try:
+            for i in range(3):
+                await bot.send_message(GROUP, f"group {i}")
+            with pytest.raises(TelegramRetryAfter) as flood:
+                await bot.send_message(GROUP, "4th")
+            assert 59 <= flood.value.retry_after <= 60
+        finally:
+            await close_bot(bot)
+
+
 async def test_rate_limit_per_group_and_overall() -> None:
     async with BotAPISandbox(limits=RateLimits()) as sandbox:
         sandbox.add_chat(GROUP, type="supergroup", title="Громада")

@@ -15,7 +15,7 @@ Tests drive it with `send_message`, `click`, ... and observe what the bot did wi
 
 Standalone (benchmarks run it in its own process):
 
-    python -m bot.sandbox.server --port 8081 [--limits on|off] [--token TOKEN]
+    python -m bot.sandbox.server --port 8081 [--limits on|lenient|off] [--token TOKEN]
 
 prints `SANDBOX READY http://127.0.0.1:8081` and serves until SIGTERM/SIGINT; control endpoints
 live under /sandbox/ (see `BotAPISandbox._control_routes`).
@@ -28,12 +28,12 @@ import asyncio
 import bisect
 import collections
 import contextlib
+import contextvars
 import dataclasses
 import functools
 import itertools
 import json
 import logging
-import math
 import mimetypes
 import re
 import signal
@@ -46,6 +46,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.sandbox.html import HTMLParseError, parse_telegram_html, parse_with_entities, utf16_len
+from bot.sandbox.limits import FloodControl, RateLimits, TooFastError
 
 __all__ = [
     "SANDBOX_TOKEN",
@@ -57,6 +58,8 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+_ARRIVAL: contextvars.ContextVar[float] = contextvars.ContextVar("arrival")
 
 SANDBOX_TOKEN = "123456:SANDBOX-token"
 
@@ -113,18 +116,6 @@ _NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly "
     "the same as a current content and reply markup of the message"
 )
-
-
-@dataclass
-class RateLimits:
-    """Telegram's flood limits; a call over any of them gets 429 with `retry_after`."""
-
-    enabled: bool = True
-    overall_per_second: float = 30.0  # all sends together (token bucket, burst = this)
-    per_chat_per_second: float = 1.0  # per private chat / channel
-    per_chat_burst: int = 3  # Telegram tolerates short bursts in one chat
-    per_group_per_minute: int = 20  # groups and supergroups: burst 20, refill 20/min
-    paid_per_second: float = 1000.0  # the overall limit for allow_paid_broadcast=true
 
 
 @dataclass
@@ -427,7 +418,7 @@ class BotAPISandbox:
         bot_name: str = "Visnyk",
     ) -> None:
         self.token = token
-        self.limits = limits if limits is not None else RateLimits(enabled=False)
+        self._limits = limits if limits is not None else RateLimits(enabled=False)
         self.bot_id = bot_id
         self.bot_username = bot_username
         self.bot_name = bot_name
@@ -471,7 +462,7 @@ class BotAPISandbox:
         self._changed_event: asyncio.Event | None = None
         self._open_queries: set[str] = set()
         self._faults: dict[int, ChatFault] = {}
-        self._buckets: dict[Any, list[float]] = {}
+        self._flood = FloodControl(self.limits)
         self._files: dict[str, JSON] = {}
         self._file_paths: dict[str, JSON] = {}
         self._sent_by_chat: collections.Counter[int] = collections.Counter()
@@ -487,6 +478,16 @@ class BotAPISandbox:
         self.sent_total = 0
         self.first_send_at: float | None = None
         self.last_send_at: float | None = None
+
+    @property
+    def limits(self) -> RateLimits:
+        return self._limits
+
+    @limits.setter
+    def limits(self, limits: RateLimits) -> None:
+        """New limits, counted afresh."""
+        self._limits = limits
+        self._flood = FloodControl(limits)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -843,6 +844,11 @@ class BotAPISandbox:
             "last_send_at": self.last_send_at,
             "now": time.monotonic(),
             "pending_updates": len(self._updates),
+            # The most accepted sends any 1-second window held, as a strict Telegram counts.
+            "busiest_second": {
+                "all": self._flood.busiest_second(),
+                "unpaid": self._flood.busiest_second(paid=False),
+            },
             "callback_answers": len(self.callback_answers),
         }
 
@@ -916,6 +922,7 @@ class BotAPISandbox:
     # ------------------------------------------------------------------ HTTP
 
     async def _serve_api(self, request: web.Request) -> web.Response:
+        _ARRIVAL.set(time.monotonic())  # flood limits count a send from when it arrived
         name = request.match_info["method"]
         entry = self._methods.get(name.lower())
         self.calls[entry[0] if entry is not None else name] += 1
@@ -1083,7 +1090,6 @@ class BotAPISandbox:
         def limits(body: JSON) -> JSON:
             if body:
                 self.limits = dataclasses.replace(self.limits, **body)
-                self._buckets.clear()
             return dataclasses.asdict(self.limits)
 
         return await self._control(request, limits)
@@ -1185,7 +1191,7 @@ class BotAPISandbox:
             status = members.get(self.bot_id)
             if status in ("kicked", "left"):
                 raise self._not_member(chat, status)
-        if limited and self.limits.enabled:
+        if limited:
             self._take_rate(chat_id, chat, _bool_param(params, "allow_paid_broadcast"))
         return chat_id, chat
 
@@ -1199,40 +1205,14 @@ class BotAPISandbox:
         return _ApiError(403, f"Forbidden: bot is not a member of the {kind} chat")
 
     def _take_rate(self, chat_id: int, chat: JSON, paid: bool) -> None:
-        """One token from every bucket the call draws on, or 429 and nothing taken."""
-        limits = self.limits
-        if paid:
-            overall = ("paid", limits.paid_per_second, limits.paid_per_second)
-        else:
-            overall = ("all", limits.overall_per_second, limits.overall_per_second)
-        if chat["type"] in ("group", "supergroup"):
-            per_chat = (
-                chat_id,
-                float(limits.per_group_per_minute),
-                limits.per_group_per_minute / 60,
-            )
-        else:
-            per_chat = (chat_id, float(limits.per_chat_burst), limits.per_chat_per_second)
-        now = time.monotonic()
-        wait = 0.0
-        buckets: list[list[float]] = []
-        for key, capacity, rate in (overall, per_chat):
-            bucket = self._buckets.get(key)
-            if bucket is None:
-                bucket = self._buckets[key] = [capacity, now]
-            else:
-                bucket[0] = min(capacity, bucket[0] + (now - bucket[1]) * rate)
-                bucket[1] = now
-            if bucket[0] < 1:
-                wait = max(wait, (1 - bucket[0]) / rate if rate > 0 else 3600.0)
-            buckets.append(bucket)
-        if wait > 0:
-            retry_after = max(1, math.ceil(wait))
+        """Count the send in every limit it draws on, or 429 and nothing counted."""
+        try:
+            self._flood.take(chat_id, chat["type"], paid, _ARRIVAL.get(time.monotonic()))
+        except TooFastError as exc:
+            retry_after = exc.retry_after
             raise _ApiError(
                 429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}
-            )
-        for bucket in buckets:
-            bucket[0] -= 1
+            ) from None
 
     def _text(self, params: JSON, name: str, limit: int, too_long: str) -> tuple[str, list[JSON]]:
         plain, entities = _render(_str_param(params, name), params.get("parse_mode") or None)
@@ -1985,9 +1965,9 @@ class BotAPISandbox:
 # ---------------------------------------------------------------------- standalone process
 
 
-async def serve(host: str, port: int, *, limits: bool, token: str) -> None:
+async def serve(host: str, port: int, *, limits: RateLimits, token: str) -> None:
     """Run a sandbox until SIGTERM/SIGINT, announcing `SANDBOX READY <url>` on stdout."""
-    sandbox = BotAPISandbox(token, limits=RateLimits(enabled=limits))
+    sandbox = BotAPISandbox(token, limits=limits)
     await sandbox.start(host, port)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -2009,12 +1989,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8081, help="0: any free port")
     parser.add_argument(
-        "--limits", choices=("on", "off"), default="on", help="Telegram's flood limits"
+        "--limits",
+        choices=("on", "lenient", "off"),
+        default="on",
+        help="Telegram's flood limits: on (strict sliding windows), lenient (token buckets), off",
     )
     parser.add_argument("--token", default=SANDBOX_TOKEN)
     args = parser.parse_args(argv)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(args.host, args.port, limits=args.limits == "on", token=args.token))
+        limits = RateLimits(enabled=args.limits != "off", strict=args.limits != "lenient")
+        asyncio.run(serve(args.host, args.port, limits=limits, token=args.token))
     return 0
 
 

@@ -1,0 +1,215 @@
+"""Telegram's limits read strictly: no sliding second over the rate, answers included, and a 429
+costs only what it must."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+import pytest
+
+from bot.pacing import Lane, PaceLimits, Pacer
+from bot.sandbox.limits import busiest
+from bot.sandbox.server import BotAPISandbox, ChatFault, RateLimits
+from bot.settings import Settings
+from jobs.delivery import DeliveryLimits
+from storage.models import ChatType, DeliveryStatus
+from storage.repositories import Storage
+from tests.client import running_bot
+from tests.test_delivery import delivering, news, subscribe
+
+# --- the pacer alone -----------------------------------------------------------------------
+
+
+async def grant_times(pacer: Pacer, count: int, lane: Lane = Lane.BROADCAST) -> list[float]:
+    """`count` senders at once; when each was let through, in order."""
+    times: list[float] = []
+
+    async def sender() -> None:
+        async with pacer.turn(lane):
+            times.append(pacer.now())
+            await asyncio.sleep(0.002)  # the request's round trip
+
+    await asyncio.gather(*(sender() for _ in range(count)))
+    return sorted(times)
+
+
+async def test_no_window_holds_more_than_the_rate() -> None:
+    pacer = Pacer(PaceLimits(rate=50))
+    times = await grant_times(pacer, 130)
+    assert busiest(times, 1.0) <= 50
+    # ... and the rate is used: 129 intervals of 1.02 / 50 s.
+    span = times[-1] - times[0]
+    assert 129 / span >= 0.95 * 50
+
+
+async def test_no_window_holds_more_wherever_in_its_round_trip_a_send_arrives() -> None:
+    """Telegram counts a send when it arrives, anywhere between its start and its answer:
+    slow, uneven round trips (up to 80 ms) and the latest or earliest arrival each time."""
+    rng = random.Random(7)
+    pacer = Pacer(PaceLimits(rate=40))
+    early: list[float] = []
+    late: list[float] = []
+
+    async def sender() -> None:
+        async with pacer.turn(Lane.BROADCAST):
+            early.append(pacer.now())
+            await asyncio.sleep(rng.uniform(0, 0.08))
+        late.append(pacer.now())
+
+    await asyncio.gather(*(sender() for _ in range(120)))
+    assert busiest(sorted(early), 1.0) <= 40
+    assert busiest(sorted(late), 1.0) <= 40
+
+
+async def test_a_late_sender_catches_up_but_never_past_the_window() -> None:
+    """Idle first (a full window's worth of tolerance unused), then a crowd: still no second
+    over the rate."""
+    pacer = Pacer(PaceLimits(rate=20, tolerance=1.0))
+    await grant_times(pacer, 5)
+    await asyncio.sleep(0.5)
+    times = await grant_times(pacer, 45)
+    assert busiest(times, 1.0) <= 20
+
+
+async def test_answers_go_before_queued_copies() -> None:
+    pacer = Pacer(PaceLimits(rate=20))
+    order: list[str] = []
+
+    async def send(name: str, lane: Lane) -> None:
+        async with pacer.turn(lane):
+            order.append(name)
+
+    copies = [asyncio.create_task(send(f"copy {n}", Lane.BROADCAST)) for n in range(10)]
+    await asyncio.sleep(0.12)  # a few copies went; the rest wait
+    before = len(order)
+    await send("answer", Lane.ANSWER)
+    await asyncio.gather(*copies)
+    assert before <= 6
+    # The next slot, not behind the copies that were queued before it.
+    assert order.index("answer") <= before + 1
+
+
+async def test_paid_copies_do_not_lift_the_limit_of_answers() -> None:
+    pacer = Pacer(PaceLimits(rate=1000, free_rate=10))
+    answers: list[float] = []
+
+    async def answer() -> None:
+        async with pacer.turn(Lane.ANSWER):
+            answers.append(pacer.now())
+
+    async def copy() -> None:
+        async with pacer.turn(Lane.BROADCAST, paid=True):
+            pass
+
+    await asyncio.gather(*(answer() for _ in range(25)), *(copy() for _ in range(200)))
+    assert busiest(sorted(answers), 1.0) <= 10
+
+
+def test_a_chat_gets_a_short_burst_then_one_a_second() -> None:
+    pacer = Pacer(PaceLimits(chat_interval=1.0, chat_burst=3))
+    for _ in range(3):
+        assert pacer.chat_delay(7, group=False, now=100.0) == 0
+        pacer.chat_sent(7, group=False, now=100.0)
+    assert pacer.chat_delay(7, group=False, now=100.0) == pytest.approx(1.0)
+    assert pacer.chat_delay(8, group=False, now=100.0) == 0  # another chat is free
+
+
+def test_a_group_gets_twenty_a_minute_without_a_burst() -> None:
+    pacer = Pacer(PaceLimits(group_interval=3.05))
+    pacer.chat_sent(-5, group=True, now=10.0)
+    assert pacer.chat_delay(-5, group=True, now=10.0) == pytest.approx(3.05)
+    times = [10.0]
+    for _ in range(25):
+        now = times[-1] + pacer.chat_delay(-5, group=True, now=times[-1])
+        pacer.chat_sent(-5, group=True, now=now)
+        times.append(now)
+    assert busiest(times, 60.0) <= 20
+
+
+def test_one_flooded_chat_waits_alone_several_pause_everyone() -> None:
+    pacer = Pacer(PaceLimits(flood_chats=3))
+    assert not pacer.flooded(1, 5, group=False, now=50.0)
+    assert pacer.chat_delay(1, group=False, now=50.0) == pytest.approx(5.0)
+    assert pacer.paused_for(50.0) == 0
+    assert not pacer.flooded(2, 5, group=False, now=50.2)
+    assert pacer.paused_for(50.2) == 0  # two chats: could be theirs alone
+    assert pacer.flooded(3, 5, group=False, now=50.4)
+    assert pacer.paused_for(50.4) == pytest.approx(5.0)
+    # Floods a second apart are not one flood.
+    calm = Pacer(PaceLimits(flood_chats=3))
+    for n, at in enumerate((10.0, 11.1, 12.2)):
+        assert not calm.flooded(n, 5, group=False, now=at)
+
+
+# --- end to end: the bot against a strict sandbox ---------------------------------------------
+
+
+async def test_broadcast_and_answers_together_keep_every_second_within_the_limit(
+    settings: Settings, store: Storage
+) -> None:
+    """90 copies at 30/s while a user asks for help five times: every message counted, no
+    second over 30, and Telegram never had to refuse one."""
+    strict = RateLimits()  # sliding windows, every send counted
+    async with BotAPISandbox(limits=strict) as sandbox:
+        for chat in range(1000, 1090):
+            await subscribe(store, chat, "UA-74")
+        await store.chats.upsert(501, ChatType.PRIVATE, None, "uk")
+        limits = DeliveryLimits(overall_per_second=30)
+        async with (
+            delivering(sandbox, settings, store, limits) as running,
+            running_bot(sandbox, settings, store, delivery=running.worker),
+        ):
+            item_id = await running.publish(news())
+            await asyncio.sleep(0.5)  # the broadcast is under way
+            for _ in range(5):
+                sandbox.send_message(501, "/help", user_id=501)
+            answers = await sandbox.wait_for(501, 5, timeout=15)
+            counts = await running.settled(item_id, timeout=20)
+        assert counts[DeliveryStatus.SENT] == 90
+        assert all("/latest" in answer.plain_text for answer in answers)
+        assert sandbox.errors[429] == 0
+        assert sandbox.stats()["busiest_second"]["all"] <= 30
+
+
+async def test_a_flooded_chat_does_not_hold_up_the_others(
+    sandbox: BotAPISandbox, settings: Settings, store: Storage
+) -> None:
+    """Two chats answer 429 (retry after 6 s) at once: they wait, the other 48 do not."""
+    chats = range(2000, 2050)
+    for chat in chats:
+        await subscribe(store, chat, "UA-74")
+    for chat in (2000, 2001):
+        sandbox.set_fault(chat, ChatFault("flood", retry_after=6, times=1))
+    limits = DeliveryLimits(overall_per_second=20, chat_interval=0.05, backoff_base=0.05)
+    async with delivering(sandbox, settings, store, limits) as running:
+        started = asyncio.get_running_loop().time()
+        await running.publish(news())
+        await sandbox.wait_until(lambda: all(sandbox.sent(chat) for chat in chats[2:]), timeout=15)
+        others_done = asyncio.get_running_loop().time() - started
+        await running.settled(timeout=15)
+        flooded_done = asyncio.get_running_loop().time() - started
+    # 48 copies at 20/s take 2.4 s; a pause for everyone would have added 6.
+    assert others_done < 5
+    assert flooded_done >= 6
+    assert all(len(sandbox.sent(chat)) == 1 for chat in chats)
+
+
+async def test_floods_in_many_chats_pause_everyone(
+    sandbox: BotAPISandbox, settings: Settings, store: Storage
+) -> None:
+    """Four chats answer 429 at once: that is the whole bot flooded, and everyone waits."""
+    for chat in range(3000, 3030):
+        await subscribe(store, chat, "UA-74")
+    for chat in range(3000, 3004):
+        sandbox.set_fault(chat, ChatFault("flood", retry_after=3, times=1))
+    limits = DeliveryLimits(overall_per_second=10, chat_interval=0.05, backoff_base=0.05)
+    async with delivering(sandbox, settings, store, limits) as running:
+        started = asyncio.get_running_loop().time()
+        await running.publish(news())
+        await running.settled(timeout=20)
+        elapsed = asyncio.get_running_loop().time() - started
+        assert running.worker.pacer.pauses >= 1
+    # 30 copies at 10/s take 3 s; the pause for everyone adds its 3 s.
+    assert elapsed >= 5
+    assert all(len(sandbox.sent(chat)) == 1 for chat in range(3000, 3030))
