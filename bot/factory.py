@@ -99,6 +99,13 @@ def delivery_limits(settings: Settings) -> DeliveryLimits:
     )
 
 
+def ingest_config(settings: Settings) -> IngestConfig:
+    return IngestConfig(
+        default_poll_seconds=settings.feed_poll_seconds,
+        allow_private=settings.feeds_allow_private,
+    )
+
+
 def build_delivery(
     settings: Settings,
     store: Storage,
@@ -140,7 +147,7 @@ def build_dispatcher(
         i18n=i18n,
         pages=Pages(settings.tz),
         delivery=delivery,
-        feeds=feeds or FeedClient(IngestConfig(default_poll_seconds=settings.feed_poll_seconds)),
+        feeds=feeds or FeedClient(ingest_config(settings)),
     )
     LanguageMiddleware(i18n).setup(dispatcher)
     dispatcher.callback_query.middleware(CallbackAnswerMiddleware())

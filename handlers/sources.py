@@ -16,6 +16,7 @@ from bot.formatting import pack
 from bot.regions import get_region, match_region
 from bot.settings import Settings
 from handlers.filters import IsAdmin
+from jobs.addresses import PRIVATE_ADDRESS
 from jobs.ingest import FeedClient, PollReport, canonical_source_url, poll_source
 from storage.models import Source
 from storage.repositories import Storage
@@ -25,6 +26,14 @@ def _when(moment: float | None, settings: Settings) -> str:
     if moment is None:
         return "—"
     return datetime.fromtimestamp(moment, settings.tz).strftime("%d.%m.%Y %H:%M")
+
+
+def error_text(error: str) -> str:
+    """A poll's error as stored (technical English), its one translated reason in the
+    reader's language: why a private address was refused."""
+    if error.startswith(PRIVATE_ADDRESS):
+        return _("address in a private network") + error.removeprefix(PRIVATE_ADDRESS)
+    return error
 
 
 def source_block(source: Source, settings: Settings, lang: str) -> str:
@@ -45,7 +54,7 @@ def source_block(source: Source, settings: Settings, lang: str) -> str:
             + _("failing ({failures} in a row), next try {when}: {error}").format(
                 failures=source.failures,
                 when=_when(source.next_poll_at, settings),
-                error=html.escape(source.last_error),
+                error=html.escape(error_text(source.last_error)),
             )
         )
     elif source.polls == 0:
@@ -71,7 +80,7 @@ def report_text(report: PollReport, source: Source) -> str:
         return _(
             "Source №{id} is added, but the first fetch failed: {error}. "
             "I will keep trying, backing off; /sources shows its state."
-        ).format(id=source.id, error=html.escape(report.error or "?"))
+        ).format(id=source.id, error=html.escape(error_text(report.error or "?")))
     text = _("Source №{id} “{title}” is added: {entries} items found, {new} new stored.").format(
         id=source.id,
         title=html.escape(report.title or source.url),
@@ -119,13 +128,22 @@ async def cmd_addsource(
             text += " " + _("Did you mean: {names}?").format(names=html.escape(names))
         await message.answer(text)
         return
-    source, _new = await store.sources.upsert(
+    source, new = await store.sources.upsert(
         url, match.region.code, feeds.config.default_poll_seconds
     )
     await bot.send_chat_action(message.chat.id, ChatAction.TYPING)  # fetching takes a moment
     report = await poll_source(
         source, http=feeds.http(), store=store, config=feeds.config, tz=settings.tz
     )
+    if report.refused and new:
+        # A private address is no feed that will start working later: not kept, not polled.
+        await store.sources.delete(source.id)
+        await message.answer(
+            _("The source is not added: {error}.").format(
+                error=html.escape(error_text(report.error or "?"))
+            )
+        )
+        return
     await message.answer(report_text(report, source))
 
 

@@ -2,6 +2,8 @@
 
 `poll_due_sources` is the scheduler's job; `poll_source` also serves /addsource. Neither lets an
 exception out: a failing feed backs off exponentially (capped) and shows its error in /sources.
+
+Feeds are fetched from public addresses only (see jobs.addresses), unless `allow_private`.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import aiohttp
+from aiohttp.abc import AbstractResolver
 
+from jobs.addresses import PRIVATE_ADDRESS, AddressGuard, BlockedAddressError
 from jobs.parsing import FeedError, ParsedFeed, canonical_url, normalise_title, parse_feed
 from storage.models import NewItem, Source
 from storage.repositories import Storage
@@ -35,10 +39,15 @@ class IngestConfig:
     concurrency: int = 8
     max_backoff: float = 3600.0
     user_agent: str = USER_AGENT
+    allow_private: bool = False  # fetch from loopback, private, link-local… addresses too
 
 
 class FetchError(Exception):
     """The feed could not be fetched; the message says why, for /sources."""
+
+
+class PrivateAddressError(FetchError):
+    """The feed's address, or one it redirected to, is not public (see jobs.addresses)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +71,7 @@ class PollReport:
     pushed: int = 0
     error: str | None = None
     warning: str | None = None
+    refused: bool = False  # the fetch was refused: a private address
 
 
 @dataclass
@@ -74,15 +84,26 @@ class IngestStats:
 
 
 class FeedClient:
-    """The ingest settings and the HTTP session for feeds, opened on first use."""
+    """The ingest settings and the HTTP session for feeds, opened on first use.
 
-    def __init__(self, config: IngestConfig | None = None) -> None:
+    `resolver` replaces aiohttp's DNS resolver and `guard` the default AddressGuard (tests give
+    names to local servers with them); with `config.allow_private` nothing is refused."""
+
+    def __init__(
+        self,
+        config: IngestConfig | None = None,
+        *,
+        resolver: AbstractResolver | None = None,
+        guard: AddressGuard | None = None,
+    ) -> None:
         self.config = config or IngestConfig()
+        self._resolver = resolver
+        self._guard = None if self.config.allow_private else (guard or AddressGuard())
         self._http: aiohttp.ClientSession | None = None
 
     def http(self) -> aiohttp.ClientSession:
         if self._http is None or self._http.closed:
-            self._http = new_session(self.config)
+            self._http = new_session(self.config, resolver=self._resolver, guard=self._guard)
         return self._http
 
     async def close(self) -> None:
@@ -91,8 +112,14 @@ class FeedClient:
             self._http = None
 
 
-def new_session(config: IngestConfig) -> aiohttp.ClientSession:
-    """An HTTP client for feeds."""
+def new_session(
+    config: IngestConfig,
+    *,
+    resolver: AbstractResolver | None = None,
+    guard: AddressGuard | None = None,
+) -> aiohttp.ClientSession:
+    """An HTTP client for feeds; with a `guard`, every connection it makes (each redirect
+    included) is to an address the guard allows."""
     return aiohttp.ClientSession(
         headers={
             "User-Agent": config.user_agent,
@@ -100,7 +127,9 @@ def new_session(config: IngestConfig) -> aiohttp.ClientSession:
             "application/atom+xml, application/rdf+xml, application/xml, text/xml, */*",
         },
         timeout=aiohttp.ClientTimeout(total=config.timeout),
-        connector=aiohttp.TCPConnector(limit=config.concurrency * 2),
+        connector=aiohttp.TCPConnector(
+            limit=config.concurrency * 2, resolver=resolver, socket_factory=guard
+        ),
     )
 
 
@@ -148,6 +177,12 @@ async def fetch(
         raise FetchError(f"timed out after {config.timeout:g} s") from None
     except aiohttp.InvalidURL:
         raise FetchError("invalid URL") from None
+    except aiohttp.ClientConnectorError as exc:
+        if isinstance(exc.os_error, BlockedAddressError):
+            refused = exc.os_error
+            log.info("refused to fetch %s: %s is a %s address", url, refused.address, refused.kind)
+            raise PrivateAddressError(f"{PRIVATE_ADDRESS} ({refused.shown})") from None
+        raise FetchError(f"{type(exc).__name__}: {exc}") from None
     except aiohttp.ClientError as exc:
         raise FetchError(f"{type(exc).__name__}: {exc}") from None
 
@@ -212,7 +247,9 @@ async def poll_source(
         error = str(exc) or type(exc).__name__
         await store.sources.failed(source.id, error, now + backoff(source, config))
         log.warning("source %s (%s): %s", source.id, source.url, error)
-        return PollReport(source.id, ok=False, error=error)
+        return PollReport(
+            source.id, ok=False, error=error, refused=isinstance(exc, PrivateAddressError)
+        )
     if feed.warning:
         log.warning("source %s (%s) is malformed: %s", source.id, source.url, feed.warning)
     push = source.polls > 0  # subscribers must not get a new feed's backlog at once

@@ -21,6 +21,7 @@ def settings(tmp_path: Path) -> Settings:
         _env_file=None,  # type: ignore[call-arg]
         database_path=tmp_path / "visnyk.db",
         admin_ids=frozenset({ADMIN_ID}),
+        feeds_allow_private=True,  # the test feed servers listen on 127.0.0.1
     )
 
 

@@ -15,7 +15,9 @@ from storage.models import ChatType, Source
 from storage.repositories import Storage
 from tests.feed_server import Feed, FeedServer, rss
 
-CONFIG = IngestConfig(timeout=1.0, max_bytes=2 * 1024 * 1024, max_redirects=3)
+# The feed server listens on 127.0.0.1: private addresses allowed (test_feed_addresses.py
+# tests refusing them).
+CONFIG = IngestConfig(timeout=1.0, max_bytes=2 * 1024 * 1024, max_redirects=3, allow_private=True)
 
 
 @pytest.fixture

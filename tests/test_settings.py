@@ -22,6 +22,7 @@ VARIABLES = (
     "BROADCAST_RATE",
     "PAID_BROADCAST",
     "FEED_POLL_SECONDS",
+    "FEEDS_ALLOW_PRIVATE",
     "SOURCES_FILE",
     "UPDATES_CONCURRENCY",
     "WEBHOOK_URL",
@@ -47,6 +48,7 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.timezone == "Europe/Kyiv"
     assert settings.log_level == "INFO"
     assert settings.updates_concurrency == 100
+    assert settings.feeds_allow_private is False
     assert settings.webhook_url is None and settings.webhook_secret is None
 
 
@@ -84,6 +86,7 @@ def test_dotenv_file_is_read(tmp_path: Path) -> None:
         ("WEBHOOK_URL", "http://example.org/hook", "WEBHOOK_URL: expected an https:// URL"),
         ("WEBHOOK_SECRET", "not secret!", "WEBHOOK_SECRET: 1-256 characters"),
         ("WEBHOOK_PORT", "70000", "WEBHOOK_PORT: "),
+        ("FEEDS_ALLOW_PRIVATE", "maybe", "FEEDS_ALLOW_PRIVATE: "),
     ],
 )
 def test_malformed_settings_name_the_variable(
