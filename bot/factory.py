@@ -102,6 +102,8 @@ def delivery_limits(settings: Settings) -> DeliveryLimits:
 def ingest_config(settings: Settings) -> IngestConfig:
     return IngestConfig(
         default_poll_seconds=settings.feed_poll_seconds,
+        push_limit=settings.feed_push_limit,
+        push_max_age=settings.feed_push_max_age_hours * 3600.0,
         allow_private=settings.feeds_allow_private,
     )
 

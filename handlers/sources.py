@@ -9,15 +9,16 @@ from aiogram import Bot, Router
 from aiogram.enums import ChatAction
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
-from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
+from babel.numbers import format_decimal
 
 from bot.formatting import pack
 from bot.regions import get_region, match_region
 from bot.settings import Settings
 from handlers.filters import IsAdmin
 from jobs.addresses import PRIVATE_ADDRESS
-from jobs.ingest import FeedClient, PollReport, canonical_source_url, poll_source
+from jobs.ingest import FeedClient, IngestConfig, PollReport, canonical_source_url, poll_source
 from storage.models import Source
 from storage.repositories import Storage
 
@@ -34,6 +35,17 @@ def error_text(error: str) -> str:
     if error.startswith(PRIVATE_ADDRESS):
         return _("address in a private network") + error.removeprefix(PRIVATE_ADDRESS)
     return error
+
+
+def push_rule(config: IngestConfig) -> str:
+    """What a poll sends to subscribers, for the head of /sources."""
+    return ngettext(
+        "Per poll, I send at most {limit} newest item of each source, none older than "
+        "{hours} h. The rest are only stored.",
+        "Per poll, I send at most {limit} newest items of each source, none older than "
+        "{hours} h. The rest are only stored.",
+        config.push_limit,
+    ).format(limit=config.push_limit, hours=round(config.push_max_age / 3600))
 
 
 def source_block(source: Source, settings: Settings, lang: str) -> str:
@@ -59,11 +71,26 @@ def source_block(source: Source, settings: Settings, lang: str) -> str:
         )
     elif source.polls == 0:
         lines.append("⏳ " + _("not polled yet"))
+    if source.last_new > source.last_pushed:
+        lines.append(
+            "📥 "
+            + ngettext(
+                "{held} of {new} new item stored without sending ({when})",
+                "{held} of {new} new items stored without sending ({when})",
+                source.last_new,
+            ).format(
+                held=format_decimal(source.last_new - source.last_pushed, locale=lang),
+                new=format_decimal(source.last_new, locale=lang),
+                when=_when(source.last_new_at, settings),
+            )
+        )
     return "\n".join(lines)
 
 
-async def cmd_sources(message: Message, store: Storage, settings: Settings, i18n: I18n) -> None:
-    """/sources: every feed with its health."""
+async def cmd_sources(
+    message: Message, store: Storage, settings: Settings, feeds: FeedClient, i18n: I18n
+) -> None:
+    """/sources: every feed with its health and what its last new entries became."""
     sources = await store.sources.all()
     if not sources:
         await message.answer(
@@ -71,7 +98,8 @@ async def cmd_sources(message: Message, store: Storage, settings: Settings, i18n
         )
         return
     blocks = [source_block(source, settings, i18n.current_locale) for source in sources]
-    for part in pack(blocks, header="📡 <b>" + html.escape(_("Feed sources")) + "</b>"):
+    header = "📡 <b>" + html.escape(_("Feed sources")) + "</b>\n" + push_rule(feeds.config)
+    for part in pack(blocks, header=header):
         await message.answer(part)
 
 

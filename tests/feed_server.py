@@ -6,12 +6,17 @@ from __future__ import annotations
 import asyncio
 import collections
 import socket
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
 
 from aiohttp import web
 from aiohttp.abc import AbstractResolver, ResolveResult
+
+FIXED_DATE = datetime(2025, 11, 12, 13, 28, tzinfo=UTC)
+# (guid, title, link), published at FIXED_DATE, or (guid, title, link, published).
+Entry = tuple[str, str, str] | tuple[str, str, str, datetime]
 
 
 @dataclass
@@ -23,15 +28,13 @@ class Feed:
     status: int = 200
 
 
-def rss(
-    title: str, items: list[tuple[str, str, str]], *, link: str = "https://example.org/"
-) -> bytes:
-    """RSS 2.0 with (guid, title, link) items, each published at a fixed time."""
-    published = format_datetime(datetime(2025, 11, 12, 13, 28, tzinfo=UTC))
+def rss(title: str, items: Sequence[Entry], *, link: str = "https://example.org/") -> bytes:
+    """RSS 2.0 with (guid, title, link[, published]) items, in the order given."""
     entries = "".join(
         f"<item><guid>{guid}</guid><title>{item_title}</title><link>{item_link}</link>"
-        f"<description>Опис: {item_title}</description><pubDate>{published}</pubDate></item>"
-        for guid, item_title, item_link in items
+        f"<description>Опис: {item_title}</description>"
+        f"<pubDate>{format_datetime(published[0] if published else FIXED_DATE)}</pubDate></item>"
+        for guid, item_title, item_link, *published in items
     )
     return (
         '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
