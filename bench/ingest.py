@@ -84,7 +84,7 @@ async def run(concurrency: int) -> None:
             store = await open_storage(settings)
             for n in range(FEEDS):
                 await store.sources.upsert(f"http://127.0.0.1:{port}/feed/{n}", "UA-74", 300)
-            config = IngestConfig(concurrency=concurrency)
+            config = IngestConfig(concurrency=concurrency, allow_private=True)  # 127.0.0.1
             client = FeedClient(config)
             timings = []
             for _cycle in range(2):

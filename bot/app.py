@@ -13,6 +13,7 @@ from bot.factory import (
     build_dispatcher,
     build_pacer,
     freeze_startup_objects,
+    ingest_config,
     open_storage,
     poll,
     serve_webhook,
@@ -20,7 +21,7 @@ from bot.factory import (
 from bot.settings import Settings
 from bot.sources_file import load_sources, read_sources_file
 from bot.supervise import Supervisor
-from jobs.ingest import FeedClient, IngestConfig, poll_due_sources
+from jobs.ingest import FeedClient, poll_due_sources
 from jobs.reminders import send_due_reminders
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ async def run_bot(settings: Settings) -> None:
     bot = build_bot(settings, pacer=pacer)
     delivery_bot = build_bot(settings, retry=False)
     delivery = build_delivery(settings, store, delivery_bot, pacer=pacer)
-    feeds = FeedClient(IngestConfig(default_poll_seconds=settings.feed_poll_seconds))
+    feeds = FeedClient(ingest_config(settings))
     dispatcher = build_dispatcher(settings, store, delivery=delivery, feeds=feeds)
     scheduler = AsyncIOScheduler(timezone=settings.tz)
     scheduler.add_job(

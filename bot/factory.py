@@ -115,6 +115,15 @@ def build_pacer(settings: Settings) -> Pacer:
     return Pacer(delivery_limits(settings).pace())
 
 
+def ingest_config(settings: Settings) -> IngestConfig:
+    return IngestConfig(
+        default_poll_seconds=settings.feed_poll_seconds,
+        push_limit=settings.feed_push_limit,
+        push_max_age=settings.feed_push_max_age_hours * 3600.0,
+        allow_private=settings.feeds_allow_private,
+    )
+
+
 def build_delivery(
     settings: Settings,
     store: Storage,
@@ -167,7 +176,7 @@ def build_dispatcher(
         pages=Pages(settings.tz),
         delivery=delivery,
         pacer=pacer or (delivery.pacer if delivery is not None else build_pacer(settings)),
-        feeds=feeds or FeedClient(IngestConfig(default_poll_seconds=settings.feed_poll_seconds)),
+        feeds=feeds or FeedClient(ingest_config(settings)),
     )
     LanguageMiddleware(i18n).setup(dispatcher)
     # After the language is known (its one notice is translated), before anything else.

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     broadcast_rate: float = Field(default=30.0, gt=0, le=1000)
     paid_broadcast: bool = False
     feed_poll_seconds: int = Field(default=300, ge=60)
+    feed_push_limit: int = Field(default=5, ge=1, le=100)
+    feed_push_max_age_hours: int = Field(default=48, ge=1, le=24 * 30)
+    feeds_allow_private: bool = False
     sources_file: Path | None = None
     updates_concurrency: int = Field(default=100, ge=1, le=10_000)
     throttle_burst: int = Field(default=6, ge=1, le=10_000)

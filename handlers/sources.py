@@ -9,14 +9,16 @@ from aiogram import Bot, Router
 from aiogram.enums import ChatAction
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
-from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
+from babel.numbers import format_decimal
 
 from bot.formatting import pack
 from bot.regions import get_region, match_region
 from bot.settings import Settings
 from handlers.filters import IsAdmin
-from jobs.ingest import FeedClient, PollReport, canonical_source_url, poll_source
+from jobs.addresses import PRIVATE_ADDRESS
+from jobs.ingest import FeedClient, IngestConfig, PollReport, canonical_source_url, poll_source
 from storage.models import Source
 from storage.repositories import Storage
 
@@ -25,6 +27,25 @@ def _when(moment: float | None, settings: Settings) -> str:
     if moment is None:
         return "—"
     return datetime.fromtimestamp(moment, settings.tz).strftime("%d.%m.%Y %H:%M")
+
+
+def error_text(error: str) -> str:
+    """A poll's error as stored (technical English), its one translated reason in the
+    reader's language: why a private address was refused."""
+    if error.startswith(PRIVATE_ADDRESS):
+        return _("address in a private network") + error.removeprefix(PRIVATE_ADDRESS)
+    return error
+
+
+def push_rule(config: IngestConfig) -> str:
+    """What a poll sends to subscribers, for the head of /sources."""
+    return ngettext(
+        "Per poll, I send at most {limit} newest item of each source, none older than "
+        "{hours} h. The rest are only stored.",
+        "Per poll, I send at most {limit} newest items of each source, none older than "
+        "{hours} h. The rest are only stored.",
+        config.push_limit,
+    ).format(limit=config.push_limit, hours=round(config.push_max_age / 3600))
 
 
 def source_block(source: Source, settings: Settings, lang: str) -> str:
@@ -45,16 +66,31 @@ def source_block(source: Source, settings: Settings, lang: str) -> str:
             + _("failing ({failures} in a row), next try {when}: {error}").format(
                 failures=source.failures,
                 when=_when(source.next_poll_at, settings),
-                error=html.escape(source.last_error),
+                error=html.escape(error_text(source.last_error)),
             )
         )
     elif source.polls == 0:
         lines.append("⏳ " + _("not polled yet"))
+    if source.last_new > source.last_pushed:
+        lines.append(
+            "📥 "
+            + ngettext(
+                "{held} of {new} new item stored without sending ({when})",
+                "{held} of {new} new items stored without sending ({when})",
+                source.last_new,
+            ).format(
+                held=format_decimal(source.last_new - source.last_pushed, locale=lang),
+                new=format_decimal(source.last_new, locale=lang),
+                when=_when(source.last_new_at, settings),
+            )
+        )
     return "\n".join(lines)
 
 
-async def cmd_sources(message: Message, store: Storage, settings: Settings, i18n: I18n) -> None:
-    """/sources: every feed with its health."""
+async def cmd_sources(
+    message: Message, store: Storage, settings: Settings, feeds: FeedClient, i18n: I18n
+) -> None:
+    """/sources: every feed with its health and what its last new entries became."""
     sources = await store.sources.all()
     if not sources:
         await message.answer(
@@ -62,7 +98,8 @@ async def cmd_sources(message: Message, store: Storage, settings: Settings, i18n
         )
         return
     blocks = [source_block(source, settings, i18n.current_locale) for source in sources]
-    for part in pack(blocks, header="📡 <b>" + html.escape(_("Feed sources")) + "</b>"):
+    header = "📡 <b>" + html.escape(_("Feed sources")) + "</b>\n" + push_rule(feeds.config)
+    for part in pack(blocks, header=header):
         await message.answer(part)
 
 
@@ -71,7 +108,7 @@ def report_text(report: PollReport, source: Source) -> str:
         return _(
             "Source №{id} is added, but the first fetch failed: {error}. "
             "I will keep trying, backing off; /sources shows its state."
-        ).format(id=source.id, error=html.escape(report.error or "?"))
+        ).format(id=source.id, error=html.escape(error_text(report.error or "?")))
     text = _("Source №{id} “{title}” is added: {entries} items found, {new} new stored.").format(
         id=source.id,
         title=html.escape(report.title or source.url),
@@ -119,13 +156,22 @@ async def cmd_addsource(
             text += " " + _("Did you mean: {names}?").format(names=html.escape(names))
         await message.answer(text)
         return
-    source, _new = await store.sources.upsert(
+    source, new = await store.sources.upsert(
         url, match.region.code, feeds.config.default_poll_seconds
     )
     await bot.send_chat_action(message.chat.id, ChatAction.TYPING)  # fetching takes a moment
     report = await poll_source(
         source, http=feeds.http(), store=store, config=feeds.config, tz=settings.tz
     )
+    if report.refused and new:
+        # A private address is no feed that will start working later: not kept, not polled.
+        await store.sources.delete(source.id)
+        await message.answer(
+            _("The source is not added: {error}.").format(
+                error=html.escape(error_text(report.error or "?"))
+            )
+        )
+        return
     await message.answer(report_text(report, source))
 
 

@@ -2,6 +2,11 @@
 
 `poll_due_sources` is the scheduler's job; `poll_source` also serves /addsource. Neither lets an
 exception out: a failing feed backs off exponentially (capped) and shows its error in /sources.
+
+A feed cannot flood readers: of what a poll finds new, at most `push_limit` entries are pushed,
+newest first, and none older than `push_max_age` or than the newest entry already stored from
+that source; the rest is stored (searchable, in /latest) without deliveries. Nor can a feed
+reach private addresses (see jobs.addresses), unless `allow_private`.
 """
 
 from __future__ import annotations
@@ -9,14 +14,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import aiohttp
+from aiohttp.abc import AbstractResolver
 
+from jobs.addresses import PRIVATE_ADDRESS, AddressGuard, BlockedAddressError
 from jobs.parsing import FeedError, ParsedFeed, canonical_url, normalise_title, parse_feed
 from storage.models import NewItem, Source
 from storage.repositories import Storage
@@ -35,10 +42,17 @@ class IngestConfig:
     concurrency: int = 8
     max_backoff: float = 3600.0
     user_agent: str = USER_AGENT
+    push_limit: int = 5  # new entries pushed per source and poll, newest first
+    push_max_age: float = 48 * 3600.0  # seconds; older entries are stored without pushing
+    allow_private: bool = False  # fetch from loopback, private, link-local… addresses too
 
 
 class FetchError(Exception):
     """The feed could not be fetched; the message says why, for /sources."""
+
+
+class PrivateAddressError(FetchError):
+    """The feed's address, or one it redirected to, is not public (see jobs.addresses)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +73,10 @@ class PollReport:
     title: str = ""
     entries: int = 0
     new: int = 0
-    pushed: int = 0
+    pushed: int = 0  # of the new entries, those pushed to subscribers (if any)
     error: str | None = None
     warning: str | None = None
+    refused: bool = False  # the fetch was refused: a private address
 
 
 @dataclass
@@ -74,15 +89,26 @@ class IngestStats:
 
 
 class FeedClient:
-    """The ingest settings and the HTTP session for feeds, opened on first use."""
+    """The ingest settings and the HTTP session for feeds, opened on first use.
 
-    def __init__(self, config: IngestConfig | None = None) -> None:
+    `resolver` replaces aiohttp's DNS resolver and `guard` the default AddressGuard (tests give
+    names to local servers with them); with `config.allow_private` nothing is refused."""
+
+    def __init__(
+        self,
+        config: IngestConfig | None = None,
+        *,
+        resolver: AbstractResolver | None = None,
+        guard: AddressGuard | None = None,
+    ) -> None:
         self.config = config or IngestConfig()
+        self._resolver = resolver
+        self._guard = None if self.config.allow_private else (guard or AddressGuard())
         self._http: aiohttp.ClientSession | None = None
 
     def http(self) -> aiohttp.ClientSession:
         if self._http is None or self._http.closed:
-            self._http = new_session(self.config)
+            self._http = new_session(self.config, resolver=self._resolver, guard=self._guard)
         return self._http
 
     async def close(self) -> None:
@@ -91,8 +117,14 @@ class FeedClient:
             self._http = None
 
 
-def new_session(config: IngestConfig) -> aiohttp.ClientSession:
-    """An HTTP client for feeds."""
+def new_session(
+    config: IngestConfig,
+    *,
+    resolver: AbstractResolver | None = None,
+    guard: AddressGuard | None = None,
+) -> aiohttp.ClientSession:
+    """An HTTP client for feeds; with a `guard`, every connection it makes (each redirect
+    included) is to an address the guard allows."""
     return aiohttp.ClientSession(
         headers={
             "User-Agent": config.user_agent,
@@ -100,7 +132,9 @@ def new_session(config: IngestConfig) -> aiohttp.ClientSession:
             "application/atom+xml, application/rdf+xml, application/xml, text/xml, */*",
         },
         timeout=aiohttp.ClientTimeout(total=config.timeout),
-        connector=aiohttp.TCPConnector(limit=config.concurrency * 2),
+        connector=aiohttp.TCPConnector(
+            limit=config.concurrency * 2, resolver=resolver, socket_factory=guard
+        ),
     )
 
 
@@ -148,6 +182,12 @@ async def fetch(
         raise FetchError(f"timed out after {config.timeout:g} s") from None
     except aiohttp.InvalidURL:
         raise FetchError("invalid URL") from None
+    except aiohttp.ClientConnectorError as exc:
+        if isinstance(exc.os_error, BlockedAddressError):
+            refused = exc.os_error
+            log.info("refused to fetch %s: %s is a %s address", url, refused.address, refused.kind)
+            raise PrivateAddressError(f"{PRIVATE_ADDRESS} ({refused.shown})") from None
+        raise FetchError(f"{type(exc).__name__}: {exc}") from None
     except aiohttp.ClientError as exc:
         raise FetchError(f"{type(exc).__name__}: {exc}") from None
 
@@ -185,7 +225,7 @@ async def poll_source(
     config: IngestConfig,
     tz: ZoneInfo,
 ) -> PollReport:
-    """Fetch, parse and store one source. The first successful poll stores without pushing."""
+    """Fetch, parse and store one source; push a few of the new entries (see push_flags)."""
     now = time.time()
     try:
         fetched = await fetch(
@@ -212,28 +252,65 @@ async def poll_source(
         error = str(exc) or type(exc).__name__
         await store.sources.failed(source.id, error, now + backoff(source, config))
         log.warning("source %s (%s): %s", source.id, source.url, error)
-        return PollReport(source.id, ok=False, error=error)
+        return PollReport(
+            source.id, ok=False, error=error, refused=isinstance(exc, PrivateAddressError)
+        )
     if feed.warning:
         log.warning("source %s (%s) is malformed: %s", source.id, source.url, feed.warning)
-    push = source.polls > 0  # subscribers must not get a new feed's backlog at once
-    results = await store.outbox.publish_many(to_items(feed, source, tz), push=push)
-    stored = [result for result in results if result is not None]
+    # Newest first: the entries pushed are the newest ones, and their deliveries are queued
+    # (and so sent) in that order. The sort is stable, so equal dates keep the feed's order.
+    items = sorted(to_items(feed, source, tz), key=lambda item: item.published_at, reverse=True)
+    push = await push_flags(items, source, store, config, now)
+    results = await store.outbox.publish_many(items, push=push, push_limit=config.push_limit)
+    new = pushed = 0
+    for result, flagged in zip(results, push, strict=True):
+        # publish_many's rule: the first push_limit flagged items that are new get pushed.
+        if result is not None:
+            new += 1
+            if flagged and pushed < config.push_limit:
+                pushed += 1
     await store.sources.succeeded(
         source.id,
         title=feed.title or None,
         etag=fetched.etag,
         last_modified=fetched.last_modified,
         next_poll_at=now + source.poll_seconds,
+        new_items=new,
+        pushed_items=pushed,
     )
+    if new > pushed and source.polls > 0:
+        log.info(
+            "source %s (%s): %d new entries, %d pushed, the rest stored silently",
+            source.id,
+            source.url,
+            new,
+            pushed,
+        )
     return PollReport(
         source.id,
         ok=True,
         title=feed.title,
         entries=len(feed.entries),
-        new=len(stored),
-        pushed=sum(1 for result in stored if result.deliveries > 0) if push else 0,
+        new=new,
+        pushed=pushed,
         warning=feed.warning,
     )
+
+
+async def push_flags(
+    items: Sequence[NewItem], source: Source, store: Storage, config: IngestConfig, now: float
+) -> list[bool]:
+    """Which entries may be pushed (publish_many caps them at `push_limit`): none on a
+    source's first poll (its backlog), and never one older than `push_max_age` or than the
+    newest entry already stored from the source (a feed re-dated, re-ordered, or back after
+    an outage)."""
+    if source.polls == 0:
+        return [False] * len(items)
+    oldest = now - config.push_max_age
+    newest_seen = await store.sources.newest_entry_at(source.id)
+    if newest_seen is not None:
+        oldest = max(oldest, newest_seen)
+    return [item.published_at.timestamp() >= oldest for item in items]
 
 
 async def poll_due_sources(

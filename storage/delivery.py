@@ -151,22 +151,31 @@ class OutboxRepo:
         return published
 
     async def publish_many(
-        self, items: Sequence[NewItem], *, push: bool = True
+        self,
+        items: Sequence[NewItem],
+        *,
+        push: bool | Sequence[bool] = True,
+        push_limit: int | None = None,
     ) -> list[Published | None]:
-        """Store items, skipping stories already stored (None), with deliveries unless `push`
-        is off (a feed's first poll), all in one transaction."""
+        """Store items, skipping stories already stored (None), all in one transaction.
+
+        Deliveries are made for the items `push` allows (one flag for all, or one per item),
+        and only for the first `push_limit` of those that turn out new (a feed's flood)."""
         now = time.time()
         results: list[Published | None] = []
+        pushed = 0
         try:
             async with self._db.transaction() as connection:
-                for item in items:
+                for index, item in enumerate(items):
                     skip = item.guid is not None or item.canonical_url is not None
                     item_id = await insert_item(connection, item, now, skip_duplicate=skip)
                     if item_id is None:
                         results.append(None)
                         continue
                     count = 0
-                    if push:
+                    wanted = push if isinstance(push, bool) else push[index]
+                    if wanted and (push_limit is None or pushed < push_limit):
+                        pushed += 1
                         priority = 1 if item.kind.value == "breaking" else 0
                         count = await enqueue_deliveries(
                             connection, item_id, item.region_code, priority, now

@@ -152,3 +152,7 @@ class Source:
     last_error: str | None
     failures: int
     next_poll_at: float
+    # The last poll that stored new entries: how many, how many of them it pushed, and when.
+    last_new: int = 0
+    last_pushed: int = 0
+    last_new_at: float | None = None

@@ -11,7 +11,8 @@ from storage.models import Source
 
 _COLUMNS = (
     "id, url, region_code, title, poll_seconds, enabled, etag, last_modified, polls, "
-    "last_polled_at, last_success_at, last_error, failures, next_poll_at"
+    "last_polled_at, last_success_at, last_error, failures, next_poll_at, last_new, last_pushed, "
+    "last_new_at"
 )
 
 
@@ -31,6 +32,9 @@ def _source(row: aiosqlite.Row) -> Source:
         last_error=row["last_error"],
         failures=row["failures"],
         next_poll_at=row["next_poll_at"],
+        last_new=row["last_new"],
+        last_pushed=row["last_pushed"],
+        last_new_at=row["last_new_at"],
     )
 
 
@@ -77,6 +81,13 @@ class SourcesRepo:
     async def delete(self, source_id: int) -> bool:
         return await self._db.execute_count("DELETE FROM sources WHERE id = ?", (source_id,)) > 0
 
+    async def newest_entry_at(self, source_id: int) -> float | None:
+        """When the newest item stored from this source was published."""
+        row = await self._db.fetchone(
+            "SELECT max(published_at) FROM items WHERE source_id = ?", (source_id,)
+        )
+        return float(row[0]) if row and row[0] is not None else None
+
     async def succeeded(
         self,
         source_id: int,
@@ -85,14 +96,24 @@ class SourcesRepo:
         etag: str | None,
         last_modified: str | None,
         next_poll_at: float,
+        new_items: int = 0,
+        pushed_items: int = 0,
     ) -> None:
-        """A poll that worked (a 304 included): health reset, validators kept for next time."""
+        """A poll that worked (a 304 included): health reset, validators kept for next time;
+        when it stored new items, how many it pushed."""
         now = time.time()
+        stored = new_items > 0  # a poll that stored nothing keeps the figures of the last one
         await self._db.execute(
             "UPDATE sources SET title = coalesce(?, title), etag = ?, last_modified = ?, "
             "polls = polls + 1, last_polled_at = ?, last_success_at = ?, last_error = NULL, "
-            "failures = 0, next_poll_at = ? WHERE id = ?",
-            (title, etag, last_modified, now, now, next_poll_at, source_id),
+            "failures = 0, next_poll_at = ?, "
+            "last_new = CASE WHEN ? THEN ? ELSE last_new END, "
+            "last_pushed = CASE WHEN ? THEN ? ELSE last_pushed END, "
+            "last_new_at = CASE WHEN ? THEN ? ELSE last_new_at END WHERE id = ?",
+            (
+                *(title, etag, last_modified, now, now, next_poll_at),
+                *(stored, new_items, stored, pushed_items, stored, now, source_id),
+            ),
         )
 
     async def failed(self, source_id: int, error: str, next_poll_at: float) -> None:

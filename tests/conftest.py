@@ -24,6 +24,7 @@ def settings(tmp_path: Path) -> Settings:
         # Tests send as fast as the bot answers; the throttle has tests of its own.
         throttle_burst=10_000,
         throttle_rate=10_000,
+        feeds_allow_private=True,  # the test feed servers listen on 127.0.0.1
     )
 
 

@@ -1,14 +1,22 @@
-"""A local feed server for ingestion tests: feeds, validators, and misbehaving endpoints."""
+"""A local feed server for ingestion tests: feeds, validators, and misbehaving endpoints;
+and names for local servers, since nothing in tests may reach DNS or the internet."""
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import socket
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
 
 from aiohttp import web
+from aiohttp.abc import AbstractResolver, ResolveResult
+
+FIXED_DATE = datetime(2025, 11, 12, 13, 28, tzinfo=UTC)
+# (guid, title, link), published at FIXED_DATE, or (guid, title, link, published).
+Entry = tuple[str, str, str] | tuple[str, str, str, datetime]
 
 
 @dataclass
@@ -20,15 +28,13 @@ class Feed:
     status: int = 200
 
 
-def rss(
-    title: str, items: list[tuple[str, str, str]], *, link: str = "https://example.org/"
-) -> bytes:
-    """RSS 2.0 with (guid, title, link) items, each published at a fixed time."""
-    published = format_datetime(datetime(2025, 11, 12, 13, 28, tzinfo=UTC))
+def rss(title: str, items: Sequence[Entry], *, link: str = "https://example.org/") -> bytes:
+    """RSS 2.0 with (guid, title, link[, published]) items, in the order given."""
     entries = "".join(
         f"<item><guid>{guid}</guid><title>{item_title}</title><link>{item_link}</link>"
-        f"<description>Опис: {item_title}</description><pubDate>{published}</pubDate></item>"
-        for guid, item_title, item_link in items
+        f"<description>Опис: {item_title}</description>"
+        f"<pubDate>{format_datetime(published[0] if published else FIXED_DATE)}</pubDate></item>"
+        for guid, item_title, item_link, *published in items
     )
     return (
         '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
@@ -38,6 +44,9 @@ def rss(
 
 @dataclass
 class FeedServer:
+    """Feeds by path, on `host` (a loopback address); /go?to=URL redirects there."""
+
+    host: str = "127.0.0.1"
     feeds: dict[str, Feed] = field(default_factory=dict)
     hits: collections.Counter[str] = field(default_factory=collections.Counter)
     conditional: collections.Counter[str] = field(default_factory=collections.Counter)
@@ -45,18 +54,24 @@ class FeedServer:
     _runner: web.AppRunner | None = None
     _port: int = 0
 
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self._port}{path}"
+    @property
+    def port(self) -> int:
+        return self._port
+
+    def url(self, path: str, *, host: str | None = None) -> str:
+        """The URL of `path`, by the server's address or by a name (see HostsResolver)."""
+        return f"http://{host or self.host}:{self._port}{path}"
 
     async def start(self) -> None:
         app = web.Application()
         app.router.add_get("/slow", self._slow)
         app.router.add_get("/loop", self._loop)
         app.router.add_get("/huge", self._huge)
+        app.router.add_get("/go", self._go)
         app.router.add_get("/{path:.*}", self._feed)
         self._runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=0.1)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, self.host, 0)
         await site.start()
         server = site._server
         assert server is not None
@@ -94,6 +109,10 @@ class FeedServer:
     async def _loop(self, request: web.Request) -> web.Response:
         raise web.HTTPFound("/loop")
 
+    async def _go(self, request: web.Request) -> web.Response:
+        self.hits["/go"] += 1
+        raise web.HTTPFound(request.query["to"])
+
     async def _huge(self, request: web.Request) -> web.StreamResponse:
         response = web.StreamResponse(headers={"Content-Type": "application/rss+xml"})
         await response.prepare(request)
@@ -104,3 +123,31 @@ class FeedServer:
         except (ConnectionResetError, asyncio.CancelledError):
             pass
         return response
+
+
+class HostsResolver(AbstractResolver):
+    """DNS for tests: the names given, each with its addresses; any other name fails."""
+
+    def __init__(self, hosts: dict[str, list[str]]) -> None:
+        self.hosts = hosts
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        addresses = self.hosts.get(host)
+        if not addresses:
+            raise OSError(f"{host}: no such name in the test's hosts")
+        return [
+            ResolveResult(
+                hostname=host,
+                host=address,
+                port=port,
+                family=socket.AF_INET6 if ":" in address else socket.AF_INET,
+                proto=0,
+                flags=socket.AI_NUMERICHOST,
+            )
+            for address in addresses
+        ]
+
+    async def close(self) -> None:
+        pass

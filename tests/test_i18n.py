@@ -12,7 +12,7 @@ from babel.messages.pofile import read_po
 from bot.i18n import LOCALES, build_i18n, locale_for, po_path
 
 ROOT = Path(__file__).resolve().parent.parent
-KEYWORDS = {"_": None, "__": None, "N_": None}
+KEYWORDS = {"_": None, "__": None, "N_": None, "ngettext": (1, 2)}
 PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 
 
@@ -27,12 +27,20 @@ def source_messages() -> set[str]:
 
 
 def catalog(locale: str) -> dict[str, str]:
+    """msgid → translation; a plural message by its singular, translated only when every
+    form of the language is."""
+    translations: dict[str, str] = {}
     with po_path(locale).open("rb") as po_file:
-        return {
-            str(message.id): str(message.string)
-            for message in read_po(po_file, locale=locale)
-            if message.id and not message.fuzzy
-        }
+        for message in read_po(po_file, locale=locale):
+            if not message.id or message.fuzzy:
+                continue
+            if isinstance(message.id, tuple):
+                forms = [str(form) for form in message.string]
+                complete = all(form.strip() for form in forms)
+                translations[str(message.id[0])] = forms[-1] if complete else ""
+            else:
+                translations[str(message.id)] = str(message.string)
+    return translations
 
 
 def test_the_source_has_messages() -> None:

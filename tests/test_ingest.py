@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,9 @@ from storage.models import ChatType, Source
 from storage.repositories import Storage
 from tests.feed_server import Feed, FeedServer, rss
 
-CONFIG = IngestConfig(timeout=1.0, max_bytes=2 * 1024 * 1024, max_redirects=3)
+# The feed server listens on 127.0.0.1: private addresses allowed (test_feed_addresses.py
+# tests refusing them).
+CONFIG = IngestConfig(timeout=1.0, max_bytes=2 * 1024 * 1024, max_redirects=3, allow_private=True)
 
 
 @pytest.fixture
@@ -77,7 +80,7 @@ async def test_first_poll_is_silent_then_only_new_items_are_pushed(
     assert await delivered_to(store) == {}
     assert len(await store.items.latest(20)) == 20  # /latest shows them
 
-    fresh = [("new1", "Свіжа новина", "https://ova.example/new1"), *old]
+    fresh = [("new1", "Свіжа новина", "https://ova.example/new1", datetime.now(UTC)), *old]
     feeds.feeds["/rss"] = Feed(rss("Чернігівська ОВА", fresh))
     second = await poll(store, client, settings, source.id)
     assert second.new == 1 and second.pushed == 1
@@ -163,14 +166,15 @@ async def test_the_same_story_from_two_feeds_is_stored_once(
     await poll(store, client, settings, one.id)
     await poll(store, client, settings, two.id)
     # The same link (with tracking) in one feed, the same title in the other.
+    now = datetime.now(UTC)
     feeds.feeds["/one"] = Feed(
-        rss("ОВА", [("x2", story, "https://news.example/office?utm_source=rss")])
+        rss("ОВА", [("x2", story, "https://news.example/office?utm_source=rss", now)])
     )
     feeds.feeds["/two"] = Feed(
         rss(
             "Газета",
             [
-                ("y2", story.upper(), "https://two.example/office"),
+                ("y2", story.upper(), "https://two.example/office", now),
                 ("y3", "Зовсім інша", "https://news.example/office"),
             ],
         )

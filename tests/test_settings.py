@@ -22,6 +22,9 @@ VARIABLES = (
     "BROADCAST_RATE",
     "PAID_BROADCAST",
     "FEED_POLL_SECONDS",
+    "FEED_PUSH_LIMIT",
+    "FEED_PUSH_MAX_AGE_HOURS",
+    "FEEDS_ALLOW_PRIVATE",
     "SOURCES_FILE",
     "UPDATES_CONCURRENCY",
     "THROTTLE_BURST",
@@ -49,6 +52,8 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.timezone == "Europe/Kyiv"
     assert settings.log_level == "INFO"
     assert settings.updates_concurrency == 100
+    assert settings.feed_push_limit == 5 and settings.feed_push_max_age_hours == 48
+    assert settings.feeds_allow_private is False
     assert settings.webhook_url is None and settings.webhook_secret is None
 
 
@@ -86,6 +91,9 @@ def test_dotenv_file_is_read(tmp_path: Path) -> None:
         ("WEBHOOK_URL", "http://example.org/hook", "WEBHOOK_URL: expected an https:// URL"),
         ("WEBHOOK_SECRET", "not secret!", "WEBHOOK_SECRET: 1-256 characters"),
         ("WEBHOOK_PORT", "70000", "WEBHOOK_PORT: "),
+        ("FEED_PUSH_LIMIT", "0", "FEED_PUSH_LIMIT: "),
+        ("FEED_PUSH_MAX_AGE_HOURS", "0", "FEED_PUSH_MAX_AGE_HOURS: "),
+        ("FEEDS_ALLOW_PRIVATE", "maybe", "FEEDS_ALLOW_PRIVATE: "),
     ],
 )
 def test_malformed_settings_name_the_variable(
