@@ -1,0 +1,2 @@
+-- Reserved: another branch of issue 10 brings migration 0008. This empty placeholder keeps the
+-- numbers contiguous on branch wt-guards only; delete it when merging that branch.
