@@ -38,19 +38,22 @@ async def reach_telegram(bot: Bot, api_url: str) -> User | None:
     first. Raises SettingsError when Telegram rejects the token."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    handled = []
+    handled = {}  # signal: the handler it had before, given back afterwards
     for number in (signal.SIGINT, signal.SIGTERM):
         # Not on every platform, nor outside the main thread; the default stop then applies.
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            previous = signal.getsignal(number)
             loop.add_signal_handler(number, stop.set)
-            handled.append(number)
+            handled[number] = previous
     attempts = asyncio.ensure_future(_get_me(bot, api_url))
     stopped = asyncio.ensure_future(stop.wait())
     try:
         await asyncio.wait({attempts, stopped}, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        for number in handled:
+        for number, previous in handled.items():
             loop.remove_signal_handler(number)
+            if previous is not None:
+                signal.signal(number, previous)
         for task in (attempts, stopped):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
