@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(run_demo(settings, database=args.database))
 
     settings = settings_or_exit(require_token=True)
-    setup_logging(settings.log_level)
+    setup_logging(settings.log_level, log_sql=settings.log_sql)
     from bot.app import run_bot
 
     try:

@@ -20,6 +20,7 @@ from bot.factory import (
 )
 from bot.settings import Settings
 from bot.sources_file import load_sources, read_sources_file
+from bot.startup import reach_telegram
 from bot.supervise import Supervisor
 from jobs.ingest import FeedClient, poll_due_sources
 from jobs.reminders import send_due_reminders
@@ -47,6 +48,17 @@ async def run_bot(settings: Settings) -> None:
         log.info("SOURCES_FILE: %d sources, %d new", len(specs), added)
     pacer = build_pacer(settings)  # answers and deliveries share the token's budget
     bot = build_bot(settings, pacer=pacer)
+    # Telegram before anything starts: a rejected token stops here with one line naming
+    # BOT_TOKEN; Telegram out of reach is waited for (bot.startup), or a signal ends the wait.
+    reached = None
+    try:
+        reached = await reach_telegram(bot, settings.telegram_api_url)
+    finally:
+        if reached is None:
+            await bot.session.close()
+            await store.db.close()
+    if reached is None:
+        return
     delivery_bot = build_bot(settings, retry=False)
     delivery = build_delivery(settings, store, delivery_bot, pacer=pacer)
     feeds = FeedClient(ingest_config(settings))

@@ -20,7 +20,7 @@ from aiogram.methods import Response
 from aiogram.types import BotCommand, BotCommandScopeDefault, Message, MessageId, Update
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from aiogram.utils.i18n import I18n
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
 
 from bot.formatting import Pages, item_message, retraction_notice
@@ -32,6 +32,7 @@ from bot.retry import PacingMiddleware, RetryMiddleware
 from bot.session import JsonAiohttpSession
 from bot.settings import Settings
 from bot.throttle import ThrottleMiddleware
+from bot.webhook import WebhookHandler
 from handlers import build_router
 from jobs.delivery import DeliveryLimits, DeliveryWorker
 from jobs.ingest import FeedClient, IngestConfig
@@ -209,9 +210,10 @@ async def serve_webhook(dispatcher: Dispatcher, bot: Bot, settings: Settings) ->
     """Take updates from Telegram's webhook at WEBHOOK_URL until SIGINT or SIGTERM.
 
     The server listens on WEBHOOK_HOST:WEBHOOK_PORT at the URL's path (a proxy in front may
-    terminate TLS) and refuses requests without the secret token. Updates are handled inside
-    their requests, so Telegram's max_connections (UPDATES_CONCURRENCY, at most 100) bounds the
-    updates in hand, as in polling. The webhook stays set when the server stops: Telegram keeps
+    terminate TLS) and refuses requests without the secret token; bot.webhook says what
+    becomes of garbage. Updates are handled inside their requests, so Telegram's
+    max_connections (UPDATES_CONCURRENCY, at most 100) bounds the updates in hand, as in
+    polling. The webhook stays set when the server stops: Telegram keeps
     the updates until the bot is back (or another worker answers them).
     """
     if settings.webhook_url is None:
@@ -222,9 +224,7 @@ async def serve_webhook(dispatcher: Dispatcher, bot: Bot, settings: Settings) ->
         else secrets.token_urlsafe(32)
     )
     app = web.Application()
-    handler = SimpleRequestHandler(
-        dispatcher, bot, handle_in_background=False, secret_token=secret
-    )
+    handler = WebhookHandler(dispatcher, bot, handle_in_background=False, secret_token=secret)
     handler.register(app, path=urlsplit(settings.webhook_url).path or "/")
     setup_application(app, dispatcher, bot=bot)
     runner = web.AppRunner(app, access_log=None)

@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     admin_ids: Annotated[frozenset[int], NoDecode] = Field(default_factory=frozenset)
     timezone: str = "Europe/Kyiv"
     log_level: str = "INFO"
+    log_sql: bool = False
     broadcast_rate: float = Field(default=30.0, gt=0, le=1000)
     paid_broadcast: bool = False
     feed_poll_seconds: int = Field(default=300, ge=60)

@@ -479,9 +479,10 @@ async def on_show(
     settings: Settings,
     i18n: I18n,
 ) -> None:
-    """An event's button under /events: its announcement, as subscribers got it."""
+    """An event's button under /events (or crafted callback data): its announcement, as
+    subscribers got it, while it is neither cancelled nor retracted."""
     event = await store.events.get(callback_data.event_id)
-    item = await store.items.get(event.item_id) if event and not event.cancelled else None
+    item = await store.items.visible(event.item_id) if event and not event.cancelled else None
     if item is None or callback.message is None:
         stale(callback_answer, _("This event is no longer available."))
         return

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +20,9 @@ _EVENT_COLUMNS = (
     "e.id, e.item_id, e.region_code, e.title, e.starts_at, e.ends_at, e.all_day, e.place, "
     "e.description, e.cancelled, e.created_by"
 )
+# Events readers may see: those whose announcement is not retracted (cancelled ones are, and
+# say so). Every read of events goes through it.
+_VISIBLE_EVENTS = "events AS e JOIN visible_items AS i ON i.id = e.item_id"
 # When an event is over: its end, or a day after an all-day start, or two hours after a start.
 _OVER_AT = (
     f"coalesce(e.ends_at, e.starts_at + CASE WHEN e.all_day THEN {_ALL_DAY_SECONDS} "
@@ -156,8 +159,10 @@ class EventsRepo:
         return event_id, Published(item_id, count)
 
     async def get(self, event_id: int) -> Event | None:
+        """The event, cancelled or not; None when there is none or its announcement was
+        retracted."""
         row = await self._db.fetchone(
-            f"SELECT {_EVENT_COLUMNS} FROM events AS e WHERE e.id = ?", (event_id,)
+            f"SELECT {_EVENT_COLUMNS} FROM {_VISIBLE_EVENTS} WHERE e.id = ?", (event_id,)
         )
         return _event(row) if row else None
 
@@ -167,8 +172,8 @@ class EventsRepo:
         """Events not over yet (ongoing ones too), soonest first; `regions` narrows to those
         codes (None: every region). Cancelled events and retracted announcements are left out."""
         sql = (
-            f"SELECT {_EVENT_COLUMNS} FROM events AS e JOIN items AS i ON i.id = e.item_id "
-            f"WHERE e.cancelled = 0 AND i.retracted_at IS NULL AND {_OVER_AT} > ?"
+            f"SELECT {_EVENT_COLUMNS} FROM {_VISIBLE_EVENTS} "
+            f"WHERE e.cancelled = 0 AND {_OVER_AT} > ?"
         )
         params: tuple[object, ...] = (int(now),)
         if regions is not None:
@@ -196,10 +201,10 @@ class EventsRepo:
         (after a long downtime, a reminder of what has begun would only confuse), oldest
         first."""
         rows = await self._db.fetchall(
-            f"SELECT r.id, r.offset_s, r.due_at, {_EVENT_COLUMNS} FROM reminders AS r "
-            "JOIN events AS e ON e.id = r.event_id JOIN items AS i ON i.id = e.item_id "
+            f"SELECT r.id, r.offset_s, r.due_at, {_EVENT_COLUMNS} FROM {_VISIBLE_EVENTS} "
+            "JOIN reminders AS r ON r.event_id = e.id "
             "WHERE r.sent_at IS NULL AND r.due_at <= ? AND e.cancelled = 0 "
-            "AND e.starts_at > ? AND i.retracted_at IS NULL ORDER BY r.due_at, r.id LIMIT ?",
+            "AND e.starts_at > ? ORDER BY r.due_at, r.id LIMIT ?",
             (int(now), int(now), limit),
         )
         return [
@@ -208,19 +213,23 @@ class EventsRepo:
         ]
 
     async def send_reminder(self, reminder_id: int, item: NewItem) -> Published | None:
-        """Mark the reminder sent and store its item with deliveries, together; None when it
-        was sent (or dropped) already."""
+        """Mark the reminder sent and store its item (tied to the event) with deliveries,
+        together; None when it was sent or dropped already, or its event was cancelled or
+        its announcement retracted since it was found due."""
         now = int(time.time())
         try:
             async with self._db.transaction() as connection:
                 cursor = await connection.execute(
-                    "UPDATE reminders SET sent_at = ? WHERE id = ? AND sent_at IS NULL",
+                    "UPDATE reminders SET sent_at = ? WHERE id = ? AND sent_at IS NULL "
+                    f"AND event_id IN (SELECT e.id FROM {_VISIBLE_EVENTS} WHERE e.cancelled = 0) "
+                    "RETURNING event_id",
                     (now, reminder_id),
                 )
-                claimed = cursor.rowcount > 0
+                claimed = await cursor.fetchone()
                 await cursor.close()
-                if not claimed:
+                if claimed is None:
                     return None
+                item = replace(item, event_id=claimed[0])
                 item_id = await insert_item(connection, item, now)
                 if item_id is None:
                     raise ValueError("the reminder was not stored")

@@ -53,6 +53,7 @@ class NewItem:
     author_id: int | None = None
     body_html: str | None = None  # Telegram HTML, e.g. aiogram's Message.html_text
     reminder: bool = False
+    event_id: int | None = None  # of a reminder: its event (retracted with its announcement)
     # From feeds, for de-duplication (see migration 0003).
     source_id: int | None = None
     guid: str | None = None

@@ -25,8 +25,10 @@ _ITEM_COLUMNS = (
     "reminder"
 )
 
-# The same, named by table (for joins).
-_ITEM_COLUMNS_OF_ITEMS = ", ".join(f"items.{name.strip()}" for name in _ITEM_COLUMNS.split(","))
+# The same, named by the view readers read (for joins).
+_VISIBLE_ITEM_COLUMNS = ", ".join(
+    f"visible_items.{name.strip()}" for name in _ITEM_COLUMNS.split(",")
+)
 
 
 def _item(row: aiosqlite.Row) -> Item:
@@ -101,15 +103,37 @@ class ItemsRepo:
         return ids
 
     async def retract(self, item_id: int) -> bool:
-        """Hide an item from readers; False when there is no such visible item."""
+        """Hide an item from readers; False when there is no such visible item.
+
+        An event's announcement takes the event's reminders with it: those published already
+        are hidden too, and their copies not sent yet are cancelled (those not due yet are
+        never published: see EventsRepo).
+        """
+        now = int(time.time())
         try:
-            changed = await self._db.execute_count(
-                "UPDATE items SET retracted_at = ? WHERE id = ? AND retracted_at IS NULL",
-                (int(time.time()), item_id),
-            )
+            async with self._db.transaction() as connection:
+                cursor = await connection.execute(
+                    "UPDATE items SET retracted_at = ? WHERE id = ? AND retracted_at IS NULL",
+                    (now, item_id),
+                )
+                changed = cursor.rowcount > 0
+                await cursor.close()
+                if changed:
+                    reminders = "SELECT id FROM events WHERE item_id = ?"
+                    await connection.execute(
+                        "UPDATE items SET retracted_at = ? "
+                        f"WHERE retracted_at IS NULL AND event_id IN ({reminders})",
+                        (now, item_id),
+                    )
+                    await connection.execute(
+                        "UPDATE deliveries SET status = 'cancelled', error = 'retracted' "
+                        "WHERE status = 'pending' AND item_id IN "
+                        f"(SELECT id FROM items WHERE event_id IN ({reminders}))",
+                        (item_id,),
+                    )
         finally:
             self.invalidate()
-        return changed > 0
+        return changed
 
     async def latest(self, limit: int, regions: Collection[str] | None = None) -> list[Item]:
         """Newest first; `regions` narrows to those codes (None means every region)."""
@@ -130,7 +154,7 @@ class ItemsRepo:
     async def _query_latest(self, limit: int, regions: Collection[str] | None) -> list[Item]:
         if regions is None:
             rows = await self._db.fetchall(
-                f"SELECT {_ITEM_COLUMNS} FROM items WHERE retracted_at IS NULL "
+                f"SELECT {_ITEM_COLUMNS} FROM visible_items "
                 "ORDER BY published_at DESC, id DESC LIMIT ?",
                 (limit,),
             )
@@ -140,8 +164,8 @@ class ItemsRepo:
                 return []
             marks = ", ".join("?" * len(codes))
             rows = await self._db.fetchall(
-                f"SELECT {_ITEM_COLUMNS} FROM items WHERE retracted_at IS NULL "
-                f"AND region_code IN ({marks}) ORDER BY published_at DESC, id DESC LIMIT ?",
+                f"SELECT {_ITEM_COLUMNS} FROM visible_items "
+                f"WHERE region_code IN ({marks}) ORDER BY published_at DESC, id DESC LIMIT ?",
                 (*codes, limit),
             )
         return [_item(row) for row in rows]
@@ -153,17 +177,26 @@ class ItemsRepo:
         if expression is None:
             return []
         rows = await self._db.fetchall(
-            f"SELECT {_ITEM_COLUMNS_OF_ITEMS} FROM items_search "
-            "JOIN items ON items.id = items_search.rowid "
-            "WHERE items_search MATCH ? AND items.retracted_at IS NULL "
-            "ORDER BY items.published_at DESC, items.id DESC LIMIT ?",
+            f"SELECT {_VISIBLE_ITEM_COLUMNS} FROM items_search "
+            "JOIN visible_items ON visible_items.id = items_search.rowid "
+            "WHERE items_search MATCH ? "
+            "ORDER BY visible_items.published_at DESC, visible_items.id DESC LIMIT ?",
             (expression, limit),
         )
         return [_item(row) for row in rows]
 
     async def get(self, item_id: int) -> Item | None:
+        """Any item, retracted ones too: for editors and the delivery worker, who must know
+        of them. What readers ask for by id goes through `visible`."""
         row = await self._db.fetchone(
             f"SELECT {_ITEM_COLUMNS} FROM items WHERE id = ?", (item_id,)
+        )
+        return _item(row) if row else None
+
+    async def visible(self, item_id: int) -> Item | None:
+        """The item as readers may see it: None once it is retracted."""
+        row = await self._db.fetchone(
+            f"SELECT {_ITEM_COLUMNS} FROM visible_items WHERE id = ?", (item_id,)
         )
         return _item(row) if row else None
 

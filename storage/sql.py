@@ -15,8 +15,8 @@ async def insert_item(
     cursor = await connection.execute(
         f"{verb} INTO items (region_code, kind, title, summary, url, source_name, published_at, "
         "created_at, source_id, guid, canonical_url, title_key, day, author_id, body_html, "
-        "reminder) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "reminder, event_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             item.region_code,
             item.kind.value,
@@ -34,6 +34,7 @@ async def insert_item(
             item.author_id,
             item.body_html,
             int(item.reminder),
+            item.event_id,
         ),
     )
     inserted = cursor.rowcount > 0

@@ -50,10 +50,9 @@ class StatsRepo:
         row = await self._db.fetchone(
             "SELECT (SELECT count(*) FROM subscriptions AS s JOIN chats AS c "
             "        ON c.id = s.chat_id AND c.active = 1), "
-            "(SELECT count(*) FROM items WHERE retracted_at IS NULL), "
-            "(SELECT count(*) FROM items WHERE retracted_at IS NULL AND published_at > ?), "
-            "(SELECT count(*) FROM items WHERE retracted_at IS NULL AND published_at > ? "
-            "        AND kind = 'breaking'), "
+            "(SELECT count(*) FROM visible_items), "
+            "(SELECT count(*) FROM visible_items WHERE published_at > ?), "
+            "(SELECT count(*) FROM visible_items WHERE published_at > ? AND kind = 'breaking'), "
             "(SELECT count(*) FROM sources WHERE enabled = 1), "
             "(SELECT count(*) FROM sources WHERE enabled = 1 AND failures > 0), "
             "(SELECT count(*) FROM deliveries WHERE status IN ('pending', 'sending'))",

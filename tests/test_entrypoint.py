@@ -18,17 +18,19 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 async def start_bot(
-    sandbox: BotAPISandbox, database: Path, cwd: Path, **more: str
+    sandbox: BotAPISandbox | None, database: Path, cwd: Path, **more: str
 ) -> asyncio.subprocess.Process:
+    """`python -m bot` against `sandbox` (None: `more` names TELEGRAM_API_URL); `more` sets
+    or overrides environment variables."""
     env = {
-        **more,
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "BOT_TOKEN": SANDBOX_TOKEN,
-        "TELEGRAM_API_URL": sandbox.base_url,
         "DATABASE_PATH": str(database),
         "ADMIN_IDS": "900",
         "LOG_LEVEL": "WARNING",
+        **({"TELEGRAM_API_URL": sandbox.base_url} if sandbox is not None else {}),
+        **more,
     }
     return await asyncio.create_subprocess_exec(
         sys.executable,

@@ -19,6 +19,7 @@ VARIABLES = (
     "ADMIN_IDS",
     "TIMEZONE",
     "LOG_LEVEL",
+    "LOG_SQL",
     "BROADCAST_RATE",
     "PAID_BROADCAST",
     "FEED_POLL_SECONDS",
