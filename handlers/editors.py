@@ -638,8 +638,8 @@ async def on_correct_apply(
     texts = renders(_corrected(item, title, body_html), settings, i18n)
     # Copies not sent yet go out corrected; those in flight now are corrected by the delivery
     # worker as soon as their message ids are known; these are the ones Telegram holds.
-    in_flight = await store.editorial.in_flight(item_id)
-    copies = await store.editorial.claim_copies(item_id=item_id, below_revision=revision)
+    in_flight = await store.editorial.in_flight([item_id])
+    copies = await store.editorial.claim_copies(item_ids=[item_id], below_revision=revision)
     chat_id = callback.message.chat.id if callback.message else callback.from_user.id
     status = await bot.send_message(
         chat_id,
@@ -752,9 +752,10 @@ async def on_retract_confirm(
         with i18n.use_locale(locale):
             notices[locale] = retraction_notice()
     # Copies in flight now are removed by the delivery worker as soon as their message ids
-    # are known; these are the ones Telegram holds.
-    in_flight = await store.editorial.in_flight(item_id)
-    copies = await store.editorial.claim_copies(item_id=item_id)
+    # are known; these are the ones Telegram holds (of the event's reminders too).
+    family = await store.editorial.family(item_id)
+    in_flight = await store.editorial.in_flight(family)
+    copies = await store.editorial.claim_copies(item_ids=family)
     chat_id = callback.message.chat.id if callback.message else callback.from_user.id
     status = await bot.send_message(
         chat_id,
@@ -770,8 +771,7 @@ async def on_retract_confirm(
             [(copy.delivery_id, change, None) for copy, change in removed]
         )
         await settled(lambda: store.editorial.unsettled(in_flight, retracted=True))
-        report = await store.editorial.report(item_id)
-        changes = report.changes if report is not None else {}
+        changes = await store.editorial.changes(family)
         lines = [
             "✅ " + _("Item № {id} is retracted.").format(id=item_id),
             _("Copies deleted: {count}").format(

@@ -105,27 +105,42 @@ class EditorialRepo:
         )
         return {int(row[0]): ItemState(int(row[1]), bool(row[2])) for row in rows}
 
-    async def in_flight(self, item_id: int) -> list[int]:
-        """Deliveries of the item whose requests are out now (their message ids unknown)."""
+    async def family(self, item_id: int) -> list[int]:
+        """The item, and the reminders published of it if it announces an event: they are
+        retracted together."""
         rows = await self._db.fetchall(
-            "SELECT id FROM deliveries WHERE item_id = ? AND status = 'sending'", (item_id,)
+            "SELECT id FROM items WHERE id = ? "
+            "OR event_id IN (SELECT id FROM events WHERE item_id = ?) ORDER BY id",
+            (item_id, item_id),
+        )
+        return [int(row[0]) for row in rows]
+
+    async def in_flight(self, item_ids: Collection[int]) -> list[int]:
+        """Deliveries of the items whose requests are out now (their message ids unknown)."""
+        if not item_ids:
+            return []
+        rows = await self._db.fetchall(
+            f"SELECT id FROM deliveries WHERE item_id IN ({', '.join('?' * len(item_ids))}) "
+            "AND status = 'sending'",
+            tuple(item_ids),
         )
         return [int(row[0]) for row in rows]
 
     async def claim_copies(
         self,
         *,
-        item_id: int | None = None,
+        item_ids: Collection[int] = (),
         ids: Collection[int] = (),
         below_revision: int | None = None,
     ) -> list[DeliveredCopy]:
-        """Sent copies (of `item_id`, or among `ids`) that nobody is changing now, marked as
-        being changed by the caller, who records the outcome with `record_changes`. With
-        `below_revision`: only copies showing an older text. An editor's command and the
+        """Sent copies (of `item_ids`, or among delivery `ids`) that nobody is changing now,
+        marked as being changed by the caller, who records the outcome with `record_changes`.
+        With `below_revision`: only copies showing an older text. An editor's command and the
         delivery worker both claim, so that no copy is changed twice."""
         params: tuple[object, ...]
-        if item_id is not None:
-            where, params = "d.item_id = ?", (item_id,)
+        if item_ids:
+            where = f"d.item_id IN ({', '.join('?' * len(item_ids))})"
+            params = tuple(item_ids)
         elif ids:
             where, params = f"d.id IN ({', '.join('?' * len(ids))})", tuple(ids)
         else:
@@ -190,6 +205,18 @@ class EditorialRepo:
             params,
         )
         return int(row[0]) if row else 0
+
+    async def changes(self, item_ids: Collection[int]) -> dict[CopyChange, int]:
+        """What became of the items' sent copies after they were sent."""
+        if not item_ids:
+            return {}
+        rows = await self._db.fetchall(
+            "SELECT change, count(*) FROM deliveries "
+            f"WHERE item_id IN ({', '.join('?' * len(item_ids))}) AND status = 'sent' "
+            "AND change IS NOT NULL GROUP BY change",
+            tuple(item_ids),
+        )
+        return {CopyChange(row[0]): int(row[1]) for row in rows}
 
     async def revision_counts(self, item_id: int, revision: int) -> tuple[int, int]:
         """Sent copies of the item that show `revision` (or later), and those showing older."""

@@ -132,11 +132,11 @@ async def test_a_reminder_found_due_just_before_the_retraction_is_not_published(
 async def test_the_migration_hides_reminders_of_announcements_retracted_before(
     tmp_path: Path,
 ) -> None:
-    """Reminders published before migration 0011 are tied to their events by title, region
+    """Reminders published before migration 0010 are tied to their events by title, region
     and editor; those of retracted announcements are hidden, their pending copies cancelled."""
     db = await Database.open(tmp_path / "old.db", migrate=False)
     try:
-        await db.migrate(tuple(m for m in load_migrations() if m.version < 11))
+        await db.migrate(tuple(m for m in load_migrations() if m.version < 10))
         day = 86_400
         for sql in (
             "INSERT INTO regions VALUES ('UA-46', 'Львівщина', 'Lviv')",
@@ -173,3 +173,22 @@ async def test_the_migration_hides_reminders_of_announcements_retracted_before(
         assert (await store.outbox.counts(4))[DeliveryStatus.CANCELLED] == 1
     finally:
         await db.close()
+
+
+async def test_retracting_an_announcement_removes_its_delivered_reminders_too(
+    sandbox: BotAPISandbox, settings: Settings, store: Storage
+) -> None:
+    now = datetime.now(UTC)
+    starts_at = now + timedelta(days=2)
+    await subscribe(store, 8, LVIV)
+    event_id = await announce(store, "Концерт просто неба", starts_at, now=now)
+    assert await send_due_reminders(store, tz=KYIV, now=starts_at - timedelta(hours=23)) == 1
+    async with delivering(sandbox, settings, store) as running:
+        await running.settled()
+        assert len(sandbox.sent(8)) == 2  # the announcement and its reminder
+        async with running_bot(sandbox, settings, store, delivery=running.worker) as client:
+            admin = client.as_user(ADMIN_ID, language="en")
+            [confirm] = await admin.send(f"/retract {await announcement_of(store, event_id)}")
+            [status] = await admin.click(confirm, "Retract")
+            await sandbox.wait_until(lambda: "Copies deleted: 2" in status.plain_text)
+    assert sandbox.sent(8) == []
