@@ -82,7 +82,11 @@ def build_bot(
     secret = token or (settings.bot_token.get_secret_value() if settings.bot_token else None)
     if not secret:
         raise ValueError("BOT_TOKEN is required")
-    session = JsonAiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    # The delivery worker has up to 200 copies in flight: a connection for each, so that none
+    # waits for a connection after the pacer let it go (it would count longer).
+    session = JsonAiohttpSession(
+        api=TelegramAPIServer.from_base(settings.telegram_api_url), limit=100 if retry else 256
+    )
     if retry:
         session.middleware(RetryMiddleware())  # outermost: a retry is paced like any send
         session.middleware(PacingMiddleware(pacer or build_pacer(settings)))

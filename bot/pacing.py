@@ -49,7 +49,7 @@ class PaceLimits:
     rate: float = 30.0  # messages per second in all
     free_rate: float | None = None  # messages without allow_paid_broadcast (None: `rate`)
     margin: float = 0.005  # seconds added to the window, for rounding
-    tolerance: float = 0.1  # seconds a late sender may catch up on the even spacing
+    tolerance: float = 3.0  # sends a late sender may catch up on the even spacing
     chat_interval: float = 1.05  # private chats and channels: about one a second...
     chat_burst: int = 3  # ...after a short burst
     group_interval: float = 3.05  # groups: 20 a minute, spread
@@ -68,7 +68,7 @@ class _Budget:
         self.window = 1.0 + margin
         self.limit = max(1, math.floor(rate))
         self.interval = 1.0 / rate
-        self.tolerance = min(tolerance, self.window)
+        self.tolerance = min(tolerance * self.interval, self.window)
         self.in_flight = 0
         self._answered: collections.deque[float] = collections.deque()  # in the last window
         self._tat = 0.0  # theoretical arrival time of the next send

@@ -34,6 +34,7 @@ from aiogram.exceptions import (
 
 from bot.pacing import Lane, PaceLimits, Pacer
 from bot.sending import SendText
+from bot.session import JsonAiohttpSession
 from jobs.editing import correct_copies, retract_copies
 from storage.db import TRANSIENT_ERRORS
 from storage.models import ChatType, Delivery, DeliveryResult, DeliveryStatus, Item
@@ -399,13 +400,11 @@ class DeliveryWorker:
                 async with self.pacer.turn(
                     Lane.BROADCAST, delivery.chat_id, group=_is_group(delivery), paid=paid
                 ):
-                    message = await self.bot(
-                        SendText(
-                            chat_id=delivery.chat_id,
-                            text=html.unescape(_TAG.sub("", text)) if plain else text,
-                            parse_mode=None if plain else "HTML",
-                            allow_paid_broadcast=True if paid else None,
-                        )
+                    message_id = await self._send_copy(
+                        delivery.chat_id,
+                        html.unescape(_TAG.sub("", text)) if plain else text,
+                        parse_mode=None if plain else "HTML",
+                        paid=paid,
                     )
             except TelegramRetryAfter as exc:
                 self.stats.rate_limited += 1
@@ -438,10 +437,25 @@ class DeliveryWorker:
                 delivery.id,
                 DeliveryStatus.SENT,
                 attempts,
-                message_id=message.message_id,
+                message_id=message_id,
                 sent_at=time.time(),
                 revision=delivery.revision,
             )
+
+    async def _send_copy(
+        self, chat_id: int, text: str, *, parse_mode: str | None, paid: bool
+    ) -> int:
+        """The copy's message id; the fast path when the bot's session has nothing in
+        between (the worker's own bot), aiogram's otherwise."""
+        session = self.bot.session
+        if isinstance(session, JsonAiohttpSession) and not session.middleware:
+            return await session.send_copy(
+                self.bot, chat_id, text, parse_mode=parse_mode, paid=paid
+            )
+        method = SendText(
+            chat_id=chat_id, text=text, parse_mode=parse_mode, allow_paid_broadcast=paid or None
+        )
+        return (await self.bot(method)).message_id
 
     async def _chat_gone(self, delivery: Delivery, reason: str) -> DeliveryResult:
         skipped = await self.store.outbox.skip_chat(delivery.chat_id, reason[:200])
