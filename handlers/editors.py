@@ -181,6 +181,14 @@ def report_text(item: Item, report: ItemReport, lang: str) -> str:
             count=number(report.skipped)
         )
     )
+    removed = sum(
+        report.changes.get(change, 0)
+        for change in (CopyChange.DELETED, CopyChange.REPLACED, CopyChange.GONE)
+    )
+    if removed:
+        lines.append(
+            "🗑 " + _("Removed after the retraction: {count}").format(count=number(removed))
+        )
     if report.first_sent_at is not None and report.last_sent_at is not None:
         lines += [
             "",

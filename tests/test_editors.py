@@ -235,6 +235,7 @@ async def test_a_retraction_reaches_the_copies_in_flight(
         assert len(client.sandbox.sent(chat, include_deleted=True)) == 1
     [report] = await editor.send(f"/report {item_id}")
     assert "Delivered: 6" in report.plain_text
+    assert "Removed after the retraction: 6" in report.plain_text
 
 
 async def test_a_correction_reaches_the_copies_in_flight(
