@@ -23,6 +23,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
+from bot.fitting_middleware import FitMiddleware
 from bot.formatting import Pages, item_message
 from bot.fsm_storage import SQLiteStorage
 from bot.i18n import LOCALES, N_, LanguageMiddleware, build_i18n
@@ -72,6 +73,7 @@ def build_bot(settings: Settings, token: str | None = None, *, retry: bool = Tru
     if not secret:
         raise ValueError("BOT_TOKEN is required")
     session = JsonAiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    session.middleware(FitMiddleware())  # first: every part of a split text is retried alone
     if retry:
         session.middleware(RetryMiddleware())
     return Bot(

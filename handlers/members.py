@@ -27,6 +27,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from rapidfuzz import fuzz, process
 
+from bot.fitting import TEXT_LIMIT, plain_length
 from bot.formatting import pack, trim
 from bot.regions import (
     ALL_UKRAINE,
@@ -50,6 +51,7 @@ _MAX_CSV_BYTES = 1_000_000
 _MAX_ERRORS_SHOWN = 40
 _ADMIT_KEY = "member_admit"  # the pending /admit in the user's FSM data
 _MAX_REGION_WORDS = 4  # «у м. Івано-Франківську», «Автономна Республіка Крим»
+_NOTICE_ROOM = 100  # for the line saying how many older changes a card leaves out
 _NAME_LEAD = ",;:—– \t\n"  # "Lviv, Name", "Львів — Назва": not part of the name
 _STATUS_ICONS = {
     MemberStatus.CANDIDATE: "🕓",
@@ -164,17 +166,7 @@ def card(
         lines.append(_("Notes: {notes}").format(notes=html.escape(member.notes)))
     if history:
         lines += ["", "<b>" + _("History") + "</b>"]
-        for change in history:
-            when = datetime.fromtimestamp(change.changed_at, settings.tz).strftime("%d.%m.%Y")
-            extra = " — ".join(
-                html.escape(trim(text, 200)) for text in (change.event_note, change.reason) if text
-            )
-            lines.append(
-                f"{day(change.since)} · {status_label(change.status)}"
-                + (f" — {extra}" if extra else "")
-                + " "
-                + _("(recorded {when} by {user})").format(when=when, user=change.changed_by)
-            )
+        lines += newest_that_fit(lines, [history_line(change, settings) for change in history])
     markup = None
     if may_change:
         builder = InlineKeyboardBuilder()
@@ -189,6 +181,36 @@ def card(
         builder.adjust(2)
         markup = builder.as_markup()
     return "\n".join(lines), markup
+
+
+def history_line(change: MemberChange, settings: Settings) -> str:
+    when = datetime.fromtimestamp(change.changed_at, settings.tz).strftime("%d.%m.%Y")
+    extra = " — ".join(
+        html.escape(trim(text, 200)) for text in (change.event_note, change.reason) if text
+    )
+    return (
+        f"{day(change.since)} · {status_label(change.status)}"
+        + (f" — {extra}" if extra else "")
+        + " "
+        + _("(recorded {when} by {user})").format(when=when, user=change.changed_by)
+    )
+
+
+def newest_that_fit(head: Sequence[str], entries: Sequence[str]) -> list[str]:
+    """The newest of `entries` (oldest first) that fit in one message after `head`, with a
+    line saying how many older ones were left out: a card with its buttons stays one message,
+    and its latest change (the one just made, after a status button) shows."""
+    room = TEXT_LIMIT - plain_length("\n".join(head))
+    sizes = [plain_length(entry) + 1 for entry in entries]  # each on its own line
+    if sum(sizes) <= room:
+        return list(entries)
+    room -= _NOTICE_ROOM
+    kept = 0
+    while kept < len(entries) and sizes[-1 - kept] <= room:
+        room -= sizes[-1 - kept]
+        kept += 1
+    notice = "… " + _("Older changes not shown: {count}").format(count=len(entries) - kept)
+    return [notice, *entries[len(entries) - kept :]]
 
 
 def choice_keyboard(members: Sequence[Member], lang: str) -> InlineKeyboardMarkup:
