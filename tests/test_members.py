@@ -437,10 +437,11 @@ async def test_a_large_import_is_checked_without_stalling_the_bot(
     client: BotClient, store: Storage
 ) -> None:
     admin = client.as_user(ADMIN_ID, language="en")
-    # Some 8,000 rows whose region has a typo (the slow, forgiving match) and a bad status.
-    rows = [f",Організація номер {n},Львв,чудовий" for n in range(8000)]
+    # 14,000 rows whose region has a typo (the slow, forgiving match) and a bad status: some
+    # 3 s of checking on this machine.
+    rows = [f",Організація номер {n},Львв,чудовий" for n in range(14000)]
     content = ("id,name,region_code,status\r\n" + "\r\n".join(rows)).encode()
-    assert len(content) < 1_000_000
+    assert len(content) < 1_000_000  # the largest file the bot takes
     gaps: list[float] = []
     loop = asyncio.get_running_loop()
 
@@ -459,9 +460,10 @@ async def test_a_large_import_is_checked_without_stalling_the_bot(
     finally:
         ticker.cancel()
     took = loop.time() - started
-    assert "Row 2: unknown status" in report and "…and 7960 more." in report
-    # Checked in a thread: the loop (every other user's answers) never waits for it.
-    assert max(gaps) < 0.5, (max(gaps), took)
+    assert "Row 2: unknown status" in report and "…and 13960 more." in report
+    # Checked in a thread: the loop (every other user's answers) never waits for it. (A full
+    # garbage collection, a few tenths of a second in the test process, is the longest wait.)
+    assert max(gaps) < 1.0, (max(gaps), took)
 
 
 @settings(max_examples=200, deadline=None)
