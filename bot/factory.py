@@ -23,6 +23,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
 
+from bot.fitting_middleware import FitMiddleware
 from bot.formatting import Pages, item_message, retraction_notice
 from bot.fsm_storage import SQLiteStorage
 from bot.i18n import LOCALES, N_, LanguageMiddleware, build_i18n
@@ -88,7 +89,11 @@ def build_bot(
         api=TelegramAPIServer.from_base(settings.telegram_api_url), limit=100 if retry else 256
     )
     if retry:
-        session.middleware(RetryMiddleware())  # outermost: a retry is paced like any send
+        # Every text fits Telegram's limits: split first, so that each part is retried and
+        # paced on its own. (The delivery worker's copies are built to fit: titles and
+        # summaries are capped when stored, and editors' texts when previewed.)
+        session.middleware(FitMiddleware())
+        session.middleware(RetryMiddleware())  # a retry is paced like any send
         session.middleware(PacingMiddleware(pacer or build_pacer(settings)))
     return Bot(
         secret,

@@ -43,8 +43,10 @@ __all__ = [
     "REGIONS",
     "Region",
     "RegionMatch",
+    "exact_region",
     "get_region",
     "match_region",
+    "only_oblast_markers",
 ]
 
 ALL_UKRAINE = "UA"
@@ -759,3 +761,31 @@ def match_region(text: str, *, limit: int = 3) -> RegionMatch:
     if len(codes) == 1:
         return RegionMatch(_resolve(codes, query.oblast), ())
     return RegionMatch(None, _suggest(key[:_MAX_COMPACT], _ordered(codes), limit))
+
+
+def exact_region(text: str) -> Region | None:
+    """The region `text` names exactly, as the alias table knows it, or None.
+
+    Strict where ``match_region`` is forgiving: no typos, no stripped case endings, no
+    region found somewhere inside a phrase. Letter case, punctuation, apostrophes, markers
+    («м.», «область») and a leading preposition still do not count, so «Львів»,
+    «Львівська область», «у Львові» and «UA-46» are Lviv oblast, while «Львів ГО» and
+    «Львв» are nothing. For reading a region off the front of a longer text.
+    """
+    query = _parse(text)
+    key = query.compact
+    if not key:
+        return None
+    code_match = _CODE_RE.fullmatch(key)
+    if code_match is not None:
+        return get_region(f"UA-{int(code_match[1] or code_match[2]):02d}")
+    if key == "ua":
+        return _BY_CODE[ALL_UKRAINE]
+    codes = _EXACT.get(key, frozenset())
+    return _resolve(codes, query.oblast) if len(codes) == 1 else None
+
+
+def only_oblast_markers(text: str) -> bool:
+    """True when `text` has words and all of them say "oblast" («область», «обл.», "region")."""
+    tokens = _tokens(text)
+    return bool(tokens) and all(token in _OBLAST_MARKERS for token in tokens)

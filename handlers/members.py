@@ -8,9 +8,9 @@ region again when it is made, so crafted callback data cannot reach another regi
 
 from __future__ import annotations
 
-import csv
+import asyncio
 import html
-import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -27,10 +27,19 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from rapidfuzz import fuzz, process
 
+from bot.fitting import TEXT_LIMIT, plain_length
 from bot.formatting import pack, trim
-from bot.regions import ALL_UKRAINE, Region, get_region, match_region
+from bot.regions import (
+    ALL_UKRAINE,
+    Region,
+    exact_region,
+    get_region,
+    match_region,
+    only_oblast_markers,
+)
 from bot.settings import Settings
 from handlers.filters import Access, HasRole
+from handlers.members_csv import MAX_NAME, MAX_TEXT, export_csv, normalize, read_import
 from handlers.news import stale
 from handlers.subscriptions import edit_message
 from storage.members import NETWORK_NOTE, Member, MemberChange, MemberFields, MemberStatus
@@ -38,27 +47,12 @@ from storage.repositories import Storage
 from storage.roles import Role
 
 PAGE_SIZE = 10
-_MAX_NAME = 200
-_MAX_TEXT = 1000
 _MAX_CSV_BYTES = 1_000_000
 _MAX_ERRORS_SHOWN = 40
 _ADMIT_KEY = "member_admit"  # the pending /admit in the user's FSM data
-CSV_COLUMNS = ("id", "name", "region_code", "status", "since", "contact", "notes", "event_note")
-_REQUIRED_COLUMNS = ("name", "region_code", "status")
-
-# Apostrophes and quotes people type in names in every way: «», "", “”, ’, ʼ, '.
-_QUOTES = str.maketrans("", "", "’ʼ'`‘«»\"“”„")
-_OBLAST_WORDS = frozenset({"область", "області", "обл", "обл.", "oblast", "region"})
-# Words a CSV may use for a status besides its code.
-_STATUS_WORDS = {
-    "кандидат": MemberStatus.CANDIDATE,
-    "прийнято": MemberStatus.ADMITTED,
-    "прийнятий": MemberStatus.ADMITTED,
-    "учасник": MemberStatus.ADMITTED,
-    "призупинено": MemberStatus.SUSPENDED,
-    "вийшов": MemberStatus.LEFT,
-    "вибув": MemberStatus.LEFT,
-}
+_MAX_REGION_WORDS = 4  # «у м. Івано-Франківську», «Автономна Республіка Крим»
+_NOTICE_ROOM = 100  # for the line saying how many older changes a card leaves out
+_NAME_LEAD = ",;:—– \t\n"  # "Lviv, Name", "Львів — Назва": not part of the name
 _STATUS_ICONS = {
     MemberStatus.CANDIDATE: "🕓",
     MemberStatus.ADMITTED: "✅",
@@ -81,6 +75,12 @@ class MemberCb(CallbackData, prefix="mb"):
     page: int = 0
     scope: str = ""  # /members: "" the user's regions, "UA" all, or a region code
     status: MemberStatus = MemberStatus.ADMITTED
+
+
+class AdmitReadingCb(CallbackData, prefix="mr"):
+    """One reading of an /admit that can be read several ways: the region takes `words`."""
+
+    words: int
 
 
 # ----------------------------------------------------------------------------- texts
@@ -107,11 +107,6 @@ def region_label(code: str, lang: str) -> str:
 
 def refusal() -> str:
     return _("You can change members only in your regions.")
-
-
-def normalize(name: str) -> str:
-    """A name as compared: letter case, apostrophes, quotes and extra spaces do not count."""
-    return " ".join(name.translate(_QUOTES).casefold().split())
 
 
 def find_members(query: str, members: Sequence[Member]) -> list[Member]:
@@ -171,17 +166,7 @@ def card(
         lines.append(_("Notes: {notes}").format(notes=html.escape(member.notes)))
     if history:
         lines += ["", "<b>" + _("History") + "</b>"]
-        for change in history:
-            when = datetime.fromtimestamp(change.changed_at, settings.tz).strftime("%d.%m.%Y")
-            extra = " — ".join(
-                html.escape(trim(text, 200)) for text in (change.event_note, change.reason) if text
-            )
-            lines.append(
-                f"{day(change.since)} · {status_label(change.status)}"
-                + (f" — {extra}" if extra else "")
-                + " "
-                + _("(recorded {when} by {user})").format(when=when, user=change.changed_by)
-            )
+        lines += newest_that_fit(lines, [history_line(change, settings) for change in history])
     markup = None
     if may_change:
         builder = InlineKeyboardBuilder()
@@ -196,6 +181,36 @@ def card(
         builder.adjust(2)
         markup = builder.as_markup()
     return "\n".join(lines), markup
+
+
+def history_line(change: MemberChange, settings: Settings) -> str:
+    when = datetime.fromtimestamp(change.changed_at, settings.tz).strftime("%d.%m.%Y")
+    extra = " — ".join(
+        html.escape(trim(text, 200)) for text in (change.event_note, change.reason) if text
+    )
+    return (
+        f"{day(change.since)} · {status_label(change.status)}"
+        + (f" — {extra}" if extra else "")
+        + " "
+        + _("(recorded {when} by {user})").format(when=when, user=change.changed_by)
+    )
+
+
+def newest_that_fit(head: Sequence[str], entries: Sequence[str]) -> list[str]:
+    """The newest of `entries` (oldest first) that fit in one message after `head`, with a
+    line saying how many older ones were left out: a card with its buttons stays one message,
+    and its latest change (the one just made, after a status button) shows."""
+    room = TEXT_LIMIT - plain_length("\n".join(head))
+    sizes = [plain_length(entry) + 1 for entry in entries]  # each on its own line
+    if sum(sizes) <= room:
+        return list(entries)
+    room -= _NOTICE_ROOM
+    kept = 0
+    while kept < len(entries) and sizes[-1 - kept] <= room:
+        room -= sizes[-1 - kept]
+        kept += 1
+    notice = "… " + _("Older changes not shown: {count}").format(count=len(entries) - kept)
+    return [notice, *entries[len(entries) - kept :]]
 
 
 def choice_keyboard(members: Sequence[Member], lang: str) -> InlineKeyboardMarkup:
@@ -463,57 +478,65 @@ async def on_set_status(
         await edit_message(bot, callback.message, markup, text)
 
 
-def split_admit(args: str) -> tuple[Region | None, tuple[Region, ...], str]:
-    """ "Львів Назва", "Львівська область Назва", "Lviv, Назва": (region, suggestions, name)."""
-    if "," in args:
-        head, _comma, name = args.partition(",")
-        matched = match_region(head.strip())
-        return matched.region, matched.suggestions, name.strip()
-    words = args.split()
-    if len(words) < 2:
-        return None, match_region(args).suggestions if args else (), ""
-    # "Львівська область …": the marker belongs to the region; otherwise the shortest name
-    # wins, since a longer prefix would swallow the member's name ("Львів ГО …").
-    sizes = (2, 1, 3) if words[1].casefold() in _OBLAST_WORDS else (1, 2, 3)
-    for size in sizes:
-        if len(words) <= size:
+@dataclass(frozen=True, slots=True)
+class AdmitReading:
+    """One way to read "/admit <region> <name>": the region is the first `words` words."""
+
+    words: int
+    region: Region
+    name: str
+
+
+def admit_readings(args: str) -> list[AdmitReading]:
+    """The ways to read `args` as a region named exactly, then the member's name.
+
+    The region is read strictly (`exact_region`): «Львів ГО «Місто, Люди»» is Lviv and the
+    whole name, never a region found inside the name. Words that only say "oblast" belong to
+    the region («Київ область ГО …» is Kyiv oblast), and "all Ukraine" counts only when
+    nothing else does. More than one reading left means the text is ambiguous: «Львів Місто
+    людей» is Lviv and «Місто людей», or «Львів, місто» and «людей».
+    """
+    spans = [match.span() for match in re.finditer(r"\S+", args)]
+    readings: list[AdmitReading] = []
+    for words in range(1, min(_MAX_REGION_WORDS, len(spans) - 1) + 1):
+        region = exact_region(args[: spans[words - 1][1]])
+        name = args[spans[words][0] :].lstrip(_NAME_LEAD).strip()
+        if region is None or not name:
             continue
-        matched = match_region(" ".join(words[:size]))
-        if matched.region is not None:
-            return matched.region, (), " ".join(words[size:])
-    return None, match_region(words[0]).suggestions, " ".join(words[1:])
+        readings = [
+            reading
+            for reading in readings
+            if not only_oblast_markers(args[spans[reading.words][0] : spans[words - 1][1]])
+            and (reading.region, reading.name) != (region, name)
+        ]
+        readings.append(AdmitReading(words, region, name))
+    regional = [reading for reading in readings if not reading.region.is_national]
+    return regional or readings
 
 
-async def cmd_admit(
-    message: Message,
-    command: CommandObject,
-    store: Storage,
-    state: FSMContext,
-    i18n: I18n,
-    access: Access,
-) -> None:
-    """/admit <region> <name>: a new member admitted today, or a member moved to admitted."""
-    lang = i18n.current_locale
-    args = (command.args or "").strip()
-    region, suggestions, name = split_admit(args[:500])
-    if not args or not name:
-        usage = _("Usage: /admit <region> <name>, for example: {example}")
-        await message.answer(html.escape(usage.format(example="/admit Львів ГО «Відкрите місто»")))
-        return
-    if region is None:
-        await message.answer(not_found(args.split()[0], suggestions, lang))
-        return
-    if region.is_national:
-        await message.answer(_("A member belongs to one region; name the region."))
-        return
-    if not access.can_coordinate(region.code):
-        await message.answer(refusal())
-        return
-    if len(name) > _MAX_NAME:
-        await message.answer(
-            _("The name is too long (at most {limit} characters).").format(limit=_MAX_NAME)
+def readings_keyboard(readings: Sequence[AdmitReading], lang: str) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for reading in readings:
+        builder.button(
+            text=trim(f"{reading.region.short(lang)} · «{reading.name}»", 60),
+            callback_data=AdmitReadingCb(words=reading.words),
         )
-        return
+    builder.button(text="✖️ " + _("Cancel"), callback_data=MemberCb(action=MemberAction.CANCEL))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+async def admit_question(
+    reading: AdmitReading, store: Storage, state: FSMContext, access: Access, lang: str
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """What /admit asks about one reading (kept as the pending /admit), or why it cannot."""
+    region, name = reading.region, reading.name
+    if region.is_national:
+        return _("A member belongs to one region; name the region."), None
+    if not access.can_coordinate(region.code):
+        return refusal(), None
+    if len(name) > MAX_NAME:
+        return _("The name is too long (at most {limit} characters).").format(limit=MAX_NAME), None
     existing = [
         member
         for member in await store.members.all([region.code])
@@ -521,12 +544,9 @@ async def cmd_admit(
     ]
     place = html.escape(region.short(lang))
     if existing and existing[0].status is MemberStatus.ADMITTED:
-        await message.answer(
-            _("{name} ({region}) is already admitted, since {since}.").format(
-                name=html.escape(existing[0].name), region=place, since=day(existing[0].since)
-            )
-        )
-        return
+        return _("{name} ({region}) is already admitted, since {since}.").format(
+            name=html.escape(existing[0].name), region=place, since=day(existing[0].since)
+        ), None
     member_id = existing[0].id if existing else 0
     await state.update_data({_ADMIT_KEY: {"region": region.code, "name": name, "id": member_id}})
     if existing:
@@ -544,7 +564,65 @@ async def cmd_admit(
     builder = InlineKeyboardBuilder()
     builder.button(text="✅ " + _("Admit"), callback_data=MemberCb(action=MemberAction.ADMIT))
     builder.button(text="✖️ " + _("Cancel"), callback_data=MemberCb(action=MemberAction.CANCEL))
-    await message.answer(question, reply_markup=builder.as_markup())
+    return question, builder.as_markup()
+
+
+async def cmd_admit(
+    message: Message,
+    command: CommandObject,
+    store: Storage,
+    state: FSMContext,
+    i18n: I18n,
+    access: Access,
+) -> None:
+    """/admit <region> <name>: a new member admitted today, or a member moved to admitted."""
+    lang = i18n.current_locale
+    args = (command.args or "").strip()[:500]
+    words = args.split()
+    if len(words) < 2:
+        usage = _("Usage: /admit <region> <name>, for example: {example}")
+        await message.answer(html.escape(usage.format(example="/admit Львів ГО «Відкрите місто»")))
+        return
+    readings = admit_readings(args)
+    if not readings:
+        matched = match_region(words[0])
+        suggestions = (matched.region,) if matched.region else matched.suggestions
+        await message.answer(not_found(words[0], suggestions, lang))
+        return
+    if len(readings) > 1:
+        await state.update_data({_ADMIT_KEY: {"args": args}})
+        await message.answer(
+            _("Where does the region end and the name begin?"),
+            reply_markup=readings_keyboard(readings, lang),
+        )
+        return
+    text, markup = await admit_question(readings[0], store, state, access, lang)
+    await message.answer(text, reply_markup=markup)
+
+
+async def on_reading(
+    callback: CallbackQuery,
+    callback_data: AdmitReadingCb,
+    callback_answer: CallbackAnswer,
+    bot: Bot,
+    store: Storage,
+    state: FSMContext,
+    i18n: I18n,
+    access: Access,
+) -> None:
+    """A reading chosen under an ambiguous /admit: ask about that one."""
+    pending = (await state.get_data()).get(_ADMIT_KEY)
+    args = pending.get("args") if isinstance(pending, dict) else None
+    chosen = [
+        reading
+        for reading in admit_readings(args if isinstance(args, str) else "")
+        if reading.words == callback_data.words
+    ]
+    if not chosen or callback.message is None:
+        stale(callback_answer, _("This button is out of date. Try /admit again."))
+        return
+    text, markup = await admit_question(chosen[0], store, state, access, i18n.current_locale)
+    await edit_message(bot, callback.message, markup, text)
 
 
 async def on_admit(
@@ -580,7 +658,7 @@ async def on_admit(
         )
     else:
         fields = MemberFields(
-            name=str(pending.get("name", ""))[:_MAX_NAME],
+            name=str(pending.get("name", ""))[:MAX_NAME],
             region_code=region.code,
             status=MemberStatus.ADMITTED,
             since=when,
@@ -636,7 +714,7 @@ async def cmd_suspend(
             )
         )
         return
-    reason = trim(words[1].strip(), _MAX_TEXT) if len(words) > 1 else ""
+    reason = trim(words[1].strip(), MAX_TEXT) if len(words) > 1 else ""
     changed = await store.members.set_status(
         member.id, MemberStatus.SUSPENDED, today(settings), access.user_id, reason=reason
     )
@@ -658,154 +736,6 @@ async def cmd_suspend(
 
 
 # ----------------------------------------------------------------------------- bulk
-
-
-def export_csv(members: Sequence[Member]) -> bytes:
-    """UTF-8 with a BOM, so that spreadsheets read the Cyrillic right."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for member in members:
-        writer.writerow(
-            (
-                member.id,
-                member.name,
-                member.region_code,
-                member.status.value,
-                member.since.isoformat() if member.since else "",
-                member.contact,
-                member.notes,
-                member.event_note,
-            )
-        )
-    return buffer.getvalue().encode("utf-8-sig")
-
-
-@dataclass(frozen=True, slots=True)
-class RowError:
-    line: int
-    text: str
-
-
-def _parse_date(value: str) -> date | None:
-    for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
-        try:
-            return datetime.strptime(value, pattern).date()
-        except ValueError:
-            continue
-    raise ValueError(value)
-
-
-def _region(value: str) -> Region | None:
-    region = get_region(value.upper())
-    return region if region is not None else match_region(value).region
-
-
-def parse_csv(
-    text: str, access: Access, existing: dict[int, Member]
-) -> tuple[list[MemberFields], list[RowError]]:
-    """Every row checked before anything is written: (rows, errors)."""
-    sample = text[:4096]
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
-    header = [cell.strip().lower() for cell in next(reader, [])]
-    missing = [column for column in _REQUIRED_COLUMNS if column not in header]
-    if missing:
-        return [], [
-            RowError(
-                1, _("The header lacks the columns: {columns}.").format(columns=", ".join(missing))
-            )
-        ]
-    index = {column: header.index(column) for column in CSV_COLUMNS if column in header}
-    rows: list[MemberFields] = []
-    errors: list[RowError] = []
-    seen: set[int] = set()
-    for cells in reader:
-        line = reader.line_num
-        if not any(cell.strip() for cell in cells):
-            continue
-
-        def cell(column: str, cells: list[str] = cells) -> str:
-            position = index.get(column)
-            return (
-                cells[position].strip() if position is not None and position < len(cells) else ""
-            )
-
-        problems: list[str] = []
-        member_id: int | None = None
-        raw_id = cell("id").lstrip("№#")
-        if raw_id:
-            if not raw_id.isdecimal() or len(raw_id) > 12:
-                problems.append(
-                    _("the id “{value}” is not a number").format(value=trim(raw_id, 30))
-                )
-            else:
-                member_id = int(raw_id)
-                if member_id in seen:
-                    problems.append(_("id {id} appears twice").format(id=member_id))
-                seen.add(member_id)
-                before = existing.get(member_id)
-                if before is None:
-                    problems.append(_("there is no member with id {id}").format(id=member_id))
-                elif not access.can_coordinate(before.region_code):
-                    problems.append(_("member {id} is not in your regions").format(id=member_id))
-        name = cell("name")
-        if not name:
-            problems.append(_("the name is empty"))
-        elif len(name) > _MAX_NAME:
-            problems.append(
-                _("the name is longer than {limit} characters").format(limit=_MAX_NAME)
-            )
-        raw_region = cell("region_code")
-        region = _region(raw_region) if raw_region else None
-        if region is None or region.is_national:
-            problems.append(_("unknown region “{value}”").format(value=trim(raw_region, 40)))
-        elif not access.can_coordinate(region.code):
-            problems.append(_("the region “{value}” is not yours").format(value=region.code))
-        raw_status = cell("status").casefold()
-        status = _STATUS_WORDS.get(raw_status)
-        if status is None and raw_status in {s.value for s in MemberStatus}:
-            status = MemberStatus(raw_status)
-        if status is None:
-            problems.append(
-                _("unknown status “{value}” (candidate, admitted, suspended, left)").format(
-                    value=trim(raw_status, 30)
-                )
-            )
-        since: date | None = None
-        raw_since = cell("since")
-        if raw_since:
-            try:
-                since = _parse_date(raw_since)
-            except ValueError:
-                problems.append(
-                    _("the date “{value}” is not like 2025-05-24 or 24.05.2025").format(
-                        value=trim(raw_since, 30)
-                    )
-                )
-        texts = {column: cell(column) for column in ("contact", "notes", "event_note")}
-        if any(len(value) > _MAX_TEXT for value in texts.values()):
-            problems.append(_("a text is longer than {limit} characters").format(limit=_MAX_TEXT))
-        if problems:
-            errors.append(RowError(line, "; ".join(problems)))
-            continue
-        assert region is not None and status is not None
-        rows.append(
-            MemberFields(
-                id=member_id,
-                name=name,
-                region_code=region.code,
-                status=status,
-                since=since,
-                contact=texts["contact"],
-                notes=texts["notes"],
-                event_note=texts["event_note"],
-            )
-        )
-    return rows, errors
 
 
 async def cmd_export(message: Message, store: Storage, access: Access) -> None:
@@ -837,13 +767,13 @@ async def cmd_import(message: Message, bot: Bot, store: Storage, access: Access)
         return
     downloaded = await bot.download(document.file_id)
     content = downloaded.read() if downloaded is not None else b""
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
+    existing = {member.id: member for member in await store.members.all()}
+    # A megabyte of rows takes seconds to check: in a thread, so that others get answers.
+    checked = await asyncio.to_thread(read_import, content, access, existing)
+    if checked is None:
         await message.answer(_("The file is not UTF-8 text; save it as CSV UTF-8 and try again."))
         return
-    existing = {member.id: member for member in await store.members.all()}
-    rows, errors = parse_csv(text, access, existing)
+    rows, errors = checked
     if errors:
         lines = [
             _("Row {line}: {problem}.").format(line=error.line, problem=html.escape(error.text))
@@ -892,6 +822,7 @@ def router() -> Router:
     buttons.register(on_page, MemberCb.filter(F.action == MemberAction.PAGE))
     buttons.register(on_show, MemberCb.filter(F.action == MemberAction.SHOW))
     buttons.register(on_set_status, MemberCb.filter(F.action == MemberAction.SET))
+    buttons.register(on_reading, AdmitReadingCb.filter())
     buttons.register(on_admit, MemberCb.filter(F.action == MemberAction.ADMIT))
     buttons.register(on_cancel, MemberCb.filter(F.action == MemberAction.CANCEL))
     return members

@@ -521,7 +521,7 @@ def _parse_feed(
     feed_info = result.get("feed")
     feed_title = ""
     if isinstance(feed_info, Mapping):
-        feed_title = _one_line(clean_text(_str(_get(feed_info, "title"))))
+        feed_title = _trim(_one_line(clean_text(_str(_get(feed_info, "title")))), TITLE_LIMIT)
 
     if not result.get("version") and (not raw_entries or _HTML_PAGE.search(text[:4096])):
         if _HTML_PAGE.search(text[:4096]):

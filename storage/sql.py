@@ -6,6 +6,13 @@ import aiosqlite
 
 from storage.models import NewItem, to_timestamp
 
+TITLE_LIMIT = 300  # characters of a stored title (as jobs.parsing cuts a feed's)
+
+
+def capped(text: str, limit: int = TITLE_LIMIT) -> str:
+    """`text` cut to `limit` characters, ending in "…" when it was longer."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
 
 async def insert_item(
     connection: aiosqlite.Connection, item: NewItem, now: float, *, skip_duplicate: bool = False
@@ -20,7 +27,7 @@ async def insert_item(
         (
             item.region_code,
             item.kind.value,
-            item.title,
+            capped(item.title),  # every way in (feeds, editors, events) stores it bounded
             item.summary,
             item.url,
             item.source_name,

