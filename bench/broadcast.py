@@ -45,7 +45,7 @@ from typing import Any
 
 import aiohttp
 
-from bot.factory import build_bot, build_delivery, open_storage
+from bot.factory import build_bot, build_delivery, freeze_startup_objects, open_storage
 from bot.sandbox.server import SANDBOX_TOKEN
 from bot.settings import Settings
 from jobs.delivery import PAID_RATE, DeliveryLimits
@@ -205,6 +205,7 @@ class Broadcast:
     wall: float  # seconds from the publish to the last outcome recorded
     bot_cpu: float  # this process's CPU seconds over `wall`
     sandbox_cpu: float | None
+    round_trip: float  # seconds a copy counted in the pacer's window, on average, before its +1 s
 
     @property
     def rate(self) -> float:
@@ -249,7 +250,9 @@ class Broadcast:
         )
         return (
             f"  CPU over {self.wall:.1f} s: bot {self.bot_cpu:.1f} s "
-            f"({self.bot_cpu / self.wall:.0%} of a core), {sandbox}"
+            f"({self.bot_cpu / self.wall:.0%} of a core), {sandbox}; a copy's round trip "
+            f"{self.round_trip * 1000:.0f} ms on average (the pace is at most "
+            f"rate / (1 s + round trip))"
         )
 
 
@@ -286,7 +289,7 @@ async def broadcast(
                     if task.done() or time.monotonic() > deadline:
                         raise RuntimeError("the delivery worker did not take the lease")
                     await asyncio.sleep(0.01)
-                gc.collect()
+                freeze_startup_objects()  # as `python -m bot` does before it serves
                 profiler = cProfile.Profile() if profile else None
                 sandbox_before = cpu_seconds_of(sandbox.pid)
                 cpu_before, wall_before = time.process_time(), time.perf_counter()
@@ -336,6 +339,7 @@ async def broadcast(
         wall,
         bot_cpu,
         sandbox_cpu,
+        worker.pacer.turn_seconds / max(1, worker.pacer.turns),
     )
 
 

@@ -48,8 +48,9 @@ class Lane(IntEnum):
 class PaceLimits:
     rate: float = 30.0  # messages per second in all
     free_rate: float | None = None  # messages without allow_paid_broadcast (None: `rate`)
-    margin: float = 0.005  # seconds added to the window, for rounding
-    tolerance: float = 3.0  # sends a late sender may catch up on the even spacing
+    margin: float = 0.0  # seconds added to the window (none needed: see `_Budget`)
+    tolerance: float = 3.0  # sends a late sender may catch up on the even spacing...
+    catch_up: float = 0.05  # ...or this many seconds' worth, whichever is more
     chat_interval: float = 1.05  # private chats and channels: about one a second...
     chat_burst: int = 3  # ...after a short burst
     group_interval: float = 3.05  # groups: 20 a minute, spread
@@ -64,11 +65,11 @@ class _Budget:
     """At most `limit` sends in any `window` seconds, each counted from its start until
     `window` after its answer, and spread `1 / rate` apart (GCRA)."""
 
-    def __init__(self, rate: float, margin: float, tolerance: float) -> None:
+    def __init__(self, rate: float, margin: float, tolerance: float, catch_up: float) -> None:
         self.window = 1.0 + margin
         self.limit = max(1, math.floor(rate))
         self.interval = 1.0 / rate
-        self.tolerance = min(tolerance * self.interval, self.window)
+        self.tolerance = min(max(tolerance * self.interval, catch_up), self.window)
         self.in_flight = 0
         self._answered: collections.deque[float] = collections.deque()  # in the last window
         self._tat = 0.0  # theoretical arrival time of the next send
@@ -117,9 +118,10 @@ class Pacer:
 
     def __init__(self, limits: PaceLimits | None = None) -> None:
         self.limits = limits or PaceLimits()
-        self._all = _Budget(self.limits.rate, self.limits.margin, self.limits.tolerance)
+        limits = self.limits
+        self._all = _Budget(limits.rate, limits.margin, limits.tolerance, limits.catch_up)
         self._free = (
-            _Budget(self.limits.free, self.limits.margin, self.limits.tolerance)
+            _Budget(limits.free, limits.margin, limits.tolerance, limits.catch_up)
             if self.limits.free < self.limits.rate
             else None
         )
@@ -132,6 +134,8 @@ class Pacer:
         self._server: asyncio.Task[None] | None = None
         self._wakeup: asyncio.Future[None] | None = None
         self.granted = 0
+        self.turns = 0  # requests done...
+        self.turn_seconds = 0.0  # ...and how long they took in all, from their grant
         self.floods = 0  # 429 answers seen
         self.pauses = 0  # times everyone was paused
 
@@ -171,10 +175,13 @@ class Pacer:
                 self.chat_sent(chat_id, group=group)
                 break
             self._give_back(paid)  # another send to the chat took its turn meanwhile
+        started = self.now()
         try:
             yield
         finally:
             self._answered(paid)
+            self.turns += 1
+            self.turn_seconds += self.now() - started
 
     async def _acquire(self, lane: Lane, paid: bool) -> None:
         loop = asyncio.get_running_loop()
