@@ -35,9 +35,9 @@ bench: $(STAMP)
 # After changing texts in the code: refresh the catalogs, then translate what is new.
 locales: $(STAMP)
 	$(BIN)/pybabel extract -k _ -k __ -k N_ --no-location --omit-header \
-		-o bot/locales/messages.pot bot handlers jobs storage
+		-o infra/locales/messages.pot bot domain infra handlers jobs storage
 	$(BIN)/pybabel update --no-fuzzy-matching --width 99 \
-		-i bot/locales/messages.pot -d bot/locales -D messages
+		-i infra/locales/messages.pot -d infra/locales -D messages
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -46,9 +46,9 @@ from typing import Any
 import aiohttp
 
 from bot.factory import build_bot, build_delivery, freeze_startup_objects, open_storage
-from bot.sandbox.server import SANDBOX_TOKEN
-from bot.settings import Settings
+from infra.settings import Settings
 from jobs.delivery import PAID_RATE, DeliveryLimits
+from sandbox import SANDBOX_TOKEN
 from storage.models import DeliveryStatus, NewItem
 from storage.repositories import Storage
 
@@ -90,7 +90,7 @@ def _die_with_parent() -> None:
 async def start_sandbox() -> tuple[asyncio.subprocess.Process, str]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
-        *("-m", "bot.sandbox.server", "--port", "0", "--limits", "on"),
+        *("-m", "sandbox.server", "--port", "0", "--limits", "on"),
         cwd=ROOT,
         stdout=asyncio.subprocess.PIPE,
         preexec_fn=_die_with_parent if sys.platform == "linux" else None,

@@ -41,8 +41,8 @@ from bot.factory import (
     open_storage,
     poll,
 )
-from bot.sandbox.server import SANDBOX_TOKEN
-from bot.settings import Settings
+from infra.settings import Settings
+from sandbox import SANDBOX_TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
 FLOODER = 700_001
@@ -56,7 +56,7 @@ TARGET = 1.0  # seconds, the worst answer under the flood
 async def start_sandbox() -> tuple[asyncio.subprocess.Process, str]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
-        *("-m", "bot.sandbox.server", "--port", "0", "--limits", "on"),
+        *("-m", "sandbox.server", "--port", "0", "--limits", "on"),
         cwd=ROOT,
         stdout=asyncio.subprocess.PIPE,
     )

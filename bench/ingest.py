@@ -19,7 +19,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.factory import open_storage
-from bot.settings import Settings
+from infra.settings import Settings
 from jobs.ingest import FeedClient, IngestConfig, poll_due_sources
 
 FEEDS = 200

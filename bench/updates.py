@@ -35,10 +35,10 @@ from aiogram import Dispatcher, Router
 from aiogram.types import Message
 
 from bot.factory import build_bot, build_dispatcher, freeze_startup_objects, open_storage, poll
-from bot.pacing import PaceLimits, Pacer
-from bot.regions import REGIONS
-from bot.sandbox.server import SANDBOX_TOKEN
-from bot.settings import Settings
+from domain.regions import REGIONS
+from infra.pacing import PaceLimits, Pacer
+from infra.settings import Settings
+from sandbox import SANDBOX_TOKEN
 from storage.models import NewItem
 from storage.repositories import Storage
 
@@ -54,7 +54,7 @@ UNPACED = PaceLimits(rate=100_000, chat_interval=0.0, group_interval=0.0)
 async def start_sandbox() -> tuple[asyncio.subprocess.Process, str]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
-        *("-m", "bot.sandbox.server", "--port", "0", "--limits", "off"),
+        *("-m", "sandbox.server", "--port", "0", "--limits", "off"),
         cwd=ROOT,
         stdout=asyncio.subprocess.PIPE,
     )

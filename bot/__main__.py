@@ -7,7 +7,7 @@ import asyncio
 import sys
 
 from bot.logs import setup_logging
-from bot.settings import SettingsError, settings_or_exit
+from infra.settings import SettingsError, settings_or_exit
 from storage.db import DatabaseError
 
 
@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "sandbox":
-        from bot.sandbox.demo import run_demo
+        from bot.demo import run_demo
 
         settings = settings_or_exit()
         setup_logging("WARNING")

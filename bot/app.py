@@ -18,10 +18,10 @@ from bot.factory import (
     poll,
     serve_webhook,
 )
-from bot.settings import Settings
 from bot.sources_file import load_sources, read_sources_file
 from bot.startup import reach_telegram
 from bot.supervise import Supervisor
+from infra.settings import Settings
 from jobs.ingest import FeedClient, poll_due_sources
 from jobs.reminders import send_due_reminders
 

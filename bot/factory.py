@@ -23,18 +23,18 @@ from aiogram.utils.i18n import I18n
 from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
 
-from bot.fitting_middleware import FitMiddleware
-from bot.formatting import Pages, item_message, retraction_notice
 from bot.fsm_storage import SQLiteStorage
-from bot.i18n import LOCALES, N_, LanguageMiddleware, build_i18n
-from bot.pacing import Pacer
-from bot.regions import REGIONS
-from bot.retry import PacingMiddleware, RetryMiddleware
-from bot.session import JsonAiohttpSession
-from bot.settings import Settings
-from bot.throttle import ThrottleMiddleware
 from bot.webhook import WebhookHandler
+from domain.formatting import Pages, item_message, retraction_notice
+from domain.regions import REGIONS
 from handlers import build_router
+from infra.fitting_middleware import FitMiddleware
+from infra.i18n import LOCALES, N_, LanguageMiddleware, build_i18n
+from infra.pacing import Pacer
+from infra.retry import PacingMiddleware, RetryMiddleware
+from infra.session import JsonAiohttpSession
+from infra.settings import Settings
+from infra.throttle import ThrottleMiddleware
 from jobs.delivery import DeliveryLimits, DeliveryWorker
 from jobs.ingest import FeedClient, IngestConfig
 from storage.db import Database

@@ -12,8 +12,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.regions import match_region
-from bot.settings import SettingsError
+from domain.regions import match_region
+from infra.settings import SettingsError
 from jobs.ingest import canonical_source_url
 from storage.repositories import Storage
 

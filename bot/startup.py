@@ -24,7 +24,7 @@ from aiogram.exceptions import (
 from aiogram.methods import GetMe
 from aiogram.types import User
 
-from bot.settings import SettingsError
+from infra.settings import SettingsError
 
 log = logging.getLogger(__name__)
 

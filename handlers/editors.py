@@ -36,7 +36,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram.utils.text_decorations import HtmlDecoration
 
-from bot.formatting import (
+from domain.formatting import (
     MESSAGE_LIMIT,
     TITLE_LIMIT,
     item_message,
@@ -44,14 +44,14 @@ from bot.formatting import (
     trim,
     utf16_len,
 )
-from bot.i18n import LOCALES
-from bot.named_regions import parse_regions
-from bot.pacing import Pacer
-from bot.regions import get_region
-from bot.settings import Settings
+from domain.named_regions import parse_regions
+from domain.regions import get_region
 from handlers.deps import provide
 from handlers.filters import Access, HasRole
 from handlers.news import stale
+from infra.i18n import LOCALES
+from infra.pacing import Pacer
+from infra.settings import Settings
 from jobs.delivery import DeliveryWorker
 from jobs.editing import correct_copies, retract_copies
 from storage.editorial import ItemReport

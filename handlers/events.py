@@ -27,14 +27,14 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.dates import DateError, event_html, format_when, parse_when
-from bot.formatting import item_message, trim
-from bot.named_regions import NotFound
-from bot.regions import ALL_UKRAINE, get_region, match_region
-from bot.settings import Settings
+from domain.dates import DateError, event_html, format_when, parse_when
+from domain.formatting import item_message, trim
+from domain.named_regions import NotFound
+from domain.regions import ALL_UKRAINE, get_region, match_region
 from handlers.filters import Access, HasRole
 from handlers.news import stale
 from handlers.subscriptions import not_found_line
+from infra.settings import Settings
 from jobs.delivery import DeliveryWorker
 from jobs.reminders import DEFAULT_OFFSETS
 from storage.events import Event, NewEvent

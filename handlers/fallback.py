@@ -11,8 +11,8 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from bot.formatting import Pages
-from bot.regions import match_region
+from domain.formatting import Pages
+from domain.regions import match_region
 from handlers.news import show_region, stale
 from storage.repositories import Storage
 

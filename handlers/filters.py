@@ -8,8 +8,8 @@ from typing import Any
 from aiogram.filters import BaseFilter
 from aiogram.types import CallbackQuery, Message
 
-from bot.regions import ALL_UKRAINE, REGIONS
-from bot.settings import Settings
+from domain.regions import ALL_UKRAINE, REGIONS
+from infra.settings import Settings
 from storage.repositories import Storage
 from storage.roles import Role
 

@@ -10,7 +10,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.regions import REGIONS, Region
+from domain.regions import REGIONS, Region
 
 
 class MenuAction(StrEnum):

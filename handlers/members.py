@@ -27,9 +27,9 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from rapidfuzz import fuzz, process
 
-from bot.fitting import TEXT_LIMIT, plain_length
-from bot.formatting import pack, trim
-from bot.regions import (
+from domain.fitting import TEXT_LIMIT, plain_length
+from domain.formatting import pack, trim
+from domain.regions import (
     ALL_UKRAINE,
     Region,
     exact_region,
@@ -37,11 +37,11 @@ from bot.regions import (
     match_region,
     only_oblast_markers,
 )
-from bot.settings import Settings
 from handlers.filters import Access, HasRole
 from handlers.members_csv import MAX_NAME, MAX_TEXT, export_csv, normalize, read_import
 from handlers.news import stale
 from handlers.subscriptions import edit_message
+from infra.settings import Settings
 from storage.members import NETWORK_NOTE, Member, MemberChange, MemberFields, MemberStatus
 from storage.repositories import Storage
 from storage.roles import Role

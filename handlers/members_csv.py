@@ -21,8 +21,8 @@ from datetime import date, datetime
 
 from aiogram.utils.i18n import gettext as _
 
-from bot.formatting import trim
-from bot.regions import Region, get_region, match_region
+from domain.formatting import trim
+from domain.regions import Region, get_region, match_region
 from handlers.filters import Access
 from storage.members import Member, MemberFields, MemberStatus
 

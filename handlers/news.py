@@ -11,9 +11,8 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from bot.formatting import Pages, trim
-from bot.regions import ALL_UKRAINE, Region, get_region, match_region
-from bot.sending import SendText
+from domain.formatting import Pages, trim
+from domain.regions import ALL_UKRAINE, Region, get_region, match_region
 from handlers.keyboards import (
     MenuAction,
     MenuCb,
@@ -22,6 +21,7 @@ from handlers.keyboards import (
     regions_keyboard,
     suggestions_keyboard,
 )
+from infra.sending import SendText
 from storage.models import Item
 from storage.repositories import Storage
 

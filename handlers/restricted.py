@@ -12,7 +12,7 @@ from aiogram.filters import Command
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.settings import Settings
+from infra.settings import Settings
 
 PRIVILEGED_COMMANDS = (
     # editors

@@ -12,11 +12,11 @@ from aiogram.types import Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from bot.formatting import pack
-from bot.named_regions import parse_regions
-from bot.regions import ALL_UKRAINE, get_region
-from bot.settings import Settings
+from domain.formatting import pack
+from domain.named_regions import parse_regions
+from domain.regions import ALL_UKRAINE, get_region
 from handlers.filters import IsAdmin
+from infra.settings import Settings
 from storage.repositories import Storage
 from storage.roles import Role
 

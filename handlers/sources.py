@@ -13,10 +13,10 @@ from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from babel.numbers import format_decimal
 
-from bot.formatting import pack
-from bot.regions import get_region, match_region
-from bot.settings import Settings
+from domain.formatting import pack
+from domain.regions import get_region, match_region
 from handlers.filters import IsAdmin
+from infra.settings import Settings
 from jobs.addresses import PRIVATE_ADDRESS
 from jobs.ingest import FeedClient, IngestConfig, PollReport, canonical_source_url, poll_source
 from storage.models import Source

@@ -10,12 +10,12 @@ from aiogram.types import Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from bot.settings import Settings
 from handlers.deps import provide
 from handlers.filters import Access, access_of
 from handlers.keyboards import start_keyboard
 from handlers.permissions import AdminCheck
 from handlers.subscriptions import deep_link_region, subscribe_from_link
+from infra.settings import Settings
 from storage.models import ChatType
 from storage.repositories import Storage
 

@@ -10,7 +10,7 @@ from aiogram.types import Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from bot.regions import get_region
+from domain.regions import get_region
 from handlers.filters import IsAdmin
 from jobs.delivery import DeliveryWorker
 from storage.repositories import Storage

@@ -26,10 +26,9 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from bot.formatting import trim
-from bot.i18n import N_
-from bot.named_regions import NamedRegions, NotFound, parse_regions
-from bot.regions import ALL_UKRAINE, REGIONS, Region, get_region
+from domain.formatting import trim
+from domain.named_regions import NamedRegions, NotFound, parse_regions
+from domain.regions import ALL_UKRAINE, REGIONS, Region, get_region
 from handlers.deps import provide
 from handlers.keyboards import (
     SubscriptionAction,
@@ -41,6 +40,7 @@ from handlers.keyboards import (
 )
 from handlers.news import stale
 from handlers.permissions import AdminCheck
+from infra.i18n import N_
 from storage.models import ChatType
 from storage.repositories import Storage
 

@@ -32,9 +32,9 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 
-from bot.pacing import Lane, PaceLimits, Pacer
-from bot.sending import SendText
-from bot.session import JsonAiohttpSession
+from infra.pacing import Lane, PaceLimits, Pacer
+from infra.sending import SendText
+from infra.session import JsonAiohttpSession
 from jobs.editing import correct_copies, retract_copies
 from storage.db import TRANSIENT_ERRORS
 from storage.models import ChatType, Delivery, DeliveryResult, DeliveryStatus, Item

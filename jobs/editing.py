@@ -18,7 +18,7 @@ from functools import partial
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramRetryAfter
 
-from bot.pacing import Lane, Pacer
+from infra.pacing import Lane, Pacer
 from storage.editorial import DeliveredCopy
 from storage.models import CopyChange
 

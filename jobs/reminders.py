@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from bot.dates import event_html
+from domain.dates import event_html
 from storage.db import TRANSIENT_ERRORS
 from storage.events import Reminder
 from storage.models import ItemKind, NewItem

@@ -8,10 +8,10 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from bot.factory import build_bot, build_dispatcher, build_pacer, poll
-from bot.pacing import PaceLimits, Pacer
-from bot.sandbox.server import SANDBOX_TOKEN, BotAPISandbox, SentMessage
-from bot.settings import Settings
+from infra.pacing import PaceLimits, Pacer
+from infra.settings import Settings
 from jobs.delivery import DeliveryWorker
+from sandbox import SANDBOX_TOKEN, BotAPISandbox, SentMessage
 from storage.repositories import Storage
 
 USER_ID = 501

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.factory import open_storage
-from bot.sandbox.server import BotAPISandbox
-from bot.settings import Settings
+from infra.settings import Settings
+from sandbox import BotAPISandbox
 from storage.repositories import Storage
 from tests.client import ADMIN_ID, BotClient, running_bot
 

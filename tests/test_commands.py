@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.demo_data import DEMO_ITEMS
-from bot.sandbox.server import BotAPISandbox, SentMessage
+from sandbox import BotAPISandbox, SentMessage
 from storage.models import ItemKind, NewItem
 from storage.repositories import Storage
 from storage.roles import Role

@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.factory import open_storage
-from bot.sandbox.server import SANDBOX_TOKEN, BotAPISandbox
-from bot.settings import Settings
+from infra.settings import Settings
 from jobs.delivery import DeliveryLimits
+from sandbox import SANDBOX_TOKEN, BotAPISandbox
 from storage.models import DeliveryStatus, NewItem
 
 ROOT = Path(__file__).resolve().parent.parent

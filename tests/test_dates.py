@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.dates import DateError, When, format_when, parse_when
+from domain.dates import DateError, When, format_when, parse_when
 
 KYIV = ZoneInfo("Europe/Kyiv")
 NOW = datetime(2026, 5, 20, 9, 0, tzinfo=UTC)  # 12:00 in Kyiv (summer time, UTC+3)

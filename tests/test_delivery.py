@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.factory import build_bot, build_delivery
-from bot.sandbox.server import SANDBOX_TOKEN, BotAPISandbox, ChatFault, RateLimits
-from bot.settings import Settings
+from infra.settings import Settings
 from jobs.delivery import DeliveryLimits, DeliveryWorker
+from sandbox import SANDBOX_TOKEN, BotAPISandbox, ChatFault, RateLimits
 from storage.models import ChatType, DeliveryStatus, Item, ItemKind, NewItem
 from storage.repositories import Storage
 

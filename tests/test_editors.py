@@ -11,9 +11,9 @@ from collections.abc import AsyncIterator
 import pytest
 
 import handlers.editors
-from bot.sandbox.server import BotAPISandbox, ChatFault, SentMessage
-from bot.settings import Settings
 from handlers.editors import EditorAction, EditorCb
+from infra.settings import Settings
+from sandbox import BotAPISandbox, ChatFault, SentMessage
 from storage.models import DeliveryStatus
 from storage.repositories import Storage
 from storage.roles import Role

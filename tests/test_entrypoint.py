@@ -12,7 +12,7 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.sandbox.server import SANDBOX_TOKEN, BotAPISandbox
+from sandbox import SANDBOX_TOKEN, BotAPISandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.dates import format_when
 from bot.factory import open_storage
-from bot.sandbox.server import BotAPISandbox, SentMessage
-from bot.settings import Settings
+from domain.dates import format_when
 from handlers.events import AnnounceAction, AnnounceCb
+from infra.settings import Settings
 from jobs.reminders import DEFAULT_OFFSETS, send_due_reminders
+from sandbox import BotAPISandbox, SentMessage
 from storage.events import NewEvent
 from storage.models import ChatType, ItemKind, NewItem
 from storage.repositories import Storage

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.sandbox.server import BotAPISandbox
-from bot.settings import Settings
+from infra.settings import Settings
 from jobs.addresses import AddressGuard, BlockedAddressError, blocked_kind, parse_address
 from jobs.ingest import FeedClient, IngestConfig, poll_source
+from sandbox import BotAPISandbox
 from storage.repositories import Storage
 from tests.client import ADMIN_ID, running_bot
 from tests.feed_server import Feed, FeedServer, HostsResolver, rss

@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.sandbox.server import BotAPISandbox
-from bot.settings import Settings
+from infra.settings import Settings
 from jobs.delivery import DeliveryLimits, DeliveryWorker
 from jobs.ingest import FeedClient, IngestConfig, IngestStats, poll_due_sources
+from sandbox import BotAPISandbox
 from storage.repositories import Storage
 from tests.client import ADMIN_ID, BotClient
 from tests.feed_server import Feed, FeedServer, rss

@@ -1,4 +1,4 @@
-"""Texts that fit Telegram's limits: the splitter and the cutter (bot.fitting), checked with
+"""Texts that fit Telegram's limits: the splitter and the cutter (domain.fitting), checked with
 the sandbox's own HTML parser, which measures what Telegram measures."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ import html
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.fitting import ELLIPSIS, TEXT_LIMIT, cut_text, plain_length, split_text
-from bot.sandbox.html import parse_with_entities, utf16_len
+from domain.fitting import ELLIPSIS, TEXT_LIMIT, cut_text, plain_length, split_text
+from sandbox.html import parse_with_entities, utf16_len
 
 # Letters, spaces, line breaks, what HTML must escape, and characters of two UTF-16 units.
 _CHARS = st.sampled_from([*list("ab ї\n<>&\"'😀🇺"), "  ", "\n\n", "слово "])

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.sandbox.server import BotAPISandbox, RateLimits
-from bot.settings import Settings
+from infra.settings import Settings
+from sandbox import BotAPISandbox, RateLimits
 from storage.repositories import Storage
 from tests.client import running_bot
 

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.formatting import MESSAGE_LIMIT, Pages, item_block, pack, safe_url, trim, utf16_len
-from bot.i18n import build_i18n
-from bot.sandbox.html import parse_telegram_html
+from domain.formatting import MESSAGE_LIMIT, Pages, item_block, pack, safe_url, trim, utf16_len
+from infra.i18n import build_i18n
+from sandbox.html import parse_telegram_html
 from storage.models import Item, ItemKind
 
 KYIV = ZoneInfo("Europe/Kyiv")

@@ -9,8 +9,8 @@ import asyncio
 import pytest
 
 from bot.demo_data import DEMO_ITEMS
-from bot.regions import ALL_UKRAINE
-from bot.sandbox.server import BotAPISandbox
+from domain.regions import ALL_UKRAINE
+from sandbox import BotAPISandbox
 from storage.repositories import Storage
 from storage.roles import Role
 from tests.client import ADMIN_ID, USER_ID, BotClient

@@ -9,7 +9,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from bot.i18n import LOCALES, build_i18n, locale_for, po_path
+from infra.i18n import LOCALES, build_i18n, locale_for, po_path
 
 ROOT = Path(__file__).resolve().parent.parent
 KEYWORDS = {"_": None, "__": None, "N_": None, "ngettext": (1, 2)}

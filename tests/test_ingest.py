@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import Settings, SettingsError
 from bot.sources_file import load_sources, read_sources_file
+from infra.settings import Settings, SettingsError
 from jobs.ingest import FeedClient, IngestConfig, PollReport, poll_due_sources, poll_source
 from storage.models import ChatType, Source
 from storage.repositories import Storage

@@ -9,9 +9,9 @@ import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from bot.sandbox.server import BotAPISandbox
-from bot.settings import Settings
+from infra.settings import Settings
 from jobs.delivery import DeliveryLimits
+from sandbox import BotAPISandbox
 from storage.db import Database
 from storage.models import DeliveryStatus
 from storage.repositories import Storage

@@ -10,11 +10,11 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.i18n import build_i18n
-from bot.sandbox.demo import load_demo_data
+from bot.demo import load_demo_data
 from handlers.filters import Access
 from handlers.members import AdmitReadingCb, MemberAction, MemberCb
 from handlers.members_csv import export_csv, parse_csv
+from infra.i18n import build_i18n
 from storage.members import Member, MemberFields, MemberStatus
 from storage.repositories import Storage
 from storage.roles import Role

@@ -8,11 +8,11 @@ import random
 
 import pytest
 
-from bot.pacing import Lane, PaceLimits, Pacer
-from bot.sandbox.limits import busiest
-from bot.sandbox.server import BotAPISandbox, ChatFault, RateLimits
-from bot.settings import Settings
+from infra.pacing import Lane, PaceLimits, Pacer
+from infra.settings import Settings
 from jobs.delivery import DeliveryLimits
+from sandbox import BotAPISandbox, ChatFault, RateLimits
+from sandbox.limits import busiest
 from storage.models import ChatType, DeliveryStatus
 from storage.repositories import Storage
 from tests.client import running_bot

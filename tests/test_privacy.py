@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.sandbox.server import SentMessage
+from sandbox import SentMessage
 from storage.models import ChatType, NewItem
 from storage.repositories import Storage
 from tests.client import USER_ID, BotClient

@@ -1,4 +1,4 @@
-"""Tests for bot.regions: the region table and the free-text matcher."""
+"""Tests for domain.regions: the region table and the free-text matcher."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.regions import (
+from domain.regions import (
     ALL_UKRAINE,
     REGIONS,
     Region,

@@ -11,8 +11,8 @@ from aiogram import Dispatcher, Router
 from aiogram.types import Message
 
 from bot.factory import build_bot, poll
-from bot.sandbox.server import SANDBOX_TOKEN, BotAPISandbox, ChatFault, RateLimits
-from bot.settings import Settings
+from infra.settings import Settings
+from sandbox import SANDBOX_TOKEN, BotAPISandbox, ChatFault, RateLimits
 from storage.repositories import Storage
 from tests.client import USER_ID, running_bot
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.sandbox.server import BotAPISandbox, SentMessage
-from bot.settings import Settings
 from handlers.events import EventAction, EventCb
+from infra.settings import Settings
 from jobs.reminders import reminder_item, send_due_reminders
+from sandbox import BotAPISandbox, SentMessage
 from storage.db import Database, load_migrations
 from storage.models import DeliveryStatus, NewItem
 from storage.repositories import Storage

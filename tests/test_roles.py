@@ -8,8 +8,8 @@ from aiogram.fsm.storage.base import StorageKey
 
 from bot.factory import open_storage
 from bot.fsm_storage import SQLiteStorage
-from bot.settings import Settings
 from handlers.filters import access_of
+from infra.settings import Settings
 from storage.repositories import Storage
 from storage.roles import Role
 from tests.client import ADMIN_ID, BotClient

@@ -38,8 +38,8 @@ from aiohttp import web
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.sandbox.html import HTMLParseError, parse_telegram_html, parse_with_entities, utf16_len
-from bot.sandbox.server import (
+from sandbox.html import HTMLParseError, parse_telegram_html, parse_with_entities, utf16_len
+from sandbox.server import (
     JSON,
     SANDBOX_TOKEN,
     BotAPISandbox,
@@ -757,7 +757,7 @@ async def test_standalone_process() -> None:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot.sandbox.server",
+        "sandbox.server",
         "--port",
         "0",
         "--limits",

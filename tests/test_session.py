@@ -5,8 +5,8 @@ from __future__ import annotations
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.factory import build_bot
-from bot.sandbox.server import SANDBOX_TOKEN, BotAPISandbox
-from bot.settings import Settings
+from infra.settings import Settings
+from sandbox import SANDBOX_TOKEN, BotAPISandbox
 
 
 async def test_json_and_multipart_requests_reach_the_server_intact(

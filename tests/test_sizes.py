@@ -16,12 +16,12 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.factory import build_bot
-from bot.fitting import CAPTION_LIMIT, ELLIPSIS, TEXT_LIMIT
-from bot.sandbox.html import parse_telegram_html, utf16_len
-from bot.sandbox.server import SANDBOX_TOKEN, BotAPISandbox
-from bot.sending import SendText
-from bot.settings import Settings
+from domain.fitting import CAPTION_LIMIT, ELLIPSIS, TEXT_LIMIT
 from handlers.members_csv import MAX_NAME, MAX_TEXT
+from infra.sending import SendText
+from infra.settings import Settings
+from sandbox import SANDBOX_TOKEN, BotAPISandbox
+from sandbox.html import parse_telegram_html, utf16_len
 from storage.members import MemberFields, MemberStatus
 from storage.models import ItemKind, NewItem
 from storage.repositories import Storage

@@ -8,8 +8,8 @@ import itertools
 import signal
 from pathlib import Path
 
-from bot.sandbox.server import BotAPISandbox
 from bot.startup import MAX_WAIT_SECONDS, waits
+from sandbox import BotAPISandbox
 from tests.test_entrypoint import free_port, start_bot
 
 

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from bot.named_regions import parse_regions
-from bot.sandbox.server import BotAPISandbox, SentMessage
+from domain.named_regions import parse_regions
 from handlers.subscriptions import deep_link_region
+from sandbox import BotAPISandbox, SentMessage
 from storage.models import NewItem
 from storage.repositories import Storage
 from tests.client import USER_ID, BotClient

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.sandbox.server import BotAPISandbox
+from sandbox import BotAPISandbox
 from tests.test_entrypoint import free_port, start_bot
 
 SECRET = "s3cret-token"

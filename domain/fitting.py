@@ -8,7 +8,7 @@ with "…". Both know Telegram's HTML: they never cut inside a tag or an entity,
 tags open at a cut (a split reopens them at the start of the next part, so a bold paragraph
 stays bold across messages).
 
-A pure module: no aiogram, no I/O. `bot.fitting_middleware` applies it to everything the bot
+A pure module: no aiogram, no I/O. `infra.fitting_middleware` applies it to everything the bot
 sends; callers that want their own message boundaries may call it themselves.
 """
 

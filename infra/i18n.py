@@ -1,4 +1,4 @@
-"""Translations: gettext catalogs (`bot/locales/<lang>/LC_MESSAGES/messages.po`).
+"""Translations: gettext catalogs (`infra/locales/<lang>/LC_MESSAGES/messages.po`).
 
 The catalogs are compiled in memory when the bot starts, so a `.po` edit takes effect without a
 build step and no stale `.mo` can ship. Source strings are English; Ukrainian is the default.

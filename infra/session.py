@@ -20,7 +20,7 @@ from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiohttp import ClientError, ClientTimeout
 
-from bot.sending import SendText
+from infra.sending import SendText
 
 _JSON_HEADERS = {"Content-Type": "application/json"}
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from bot.demo_data import DEMO_ITEMS, DEMO_MEMBERS, DEMO_NETWORK_NOTE
 from bot.factory import build_bot, build_delivery, build_dispatcher, open_storage, poll
-from bot.sandbox.server import SANDBOX_TOKEN, BotAPISandbox, RateLimits, SentMessage
-from bot.settings import Settings
+from infra.settings import Settings
+from sandbox import SANDBOX_TOKEN, BotAPISandbox, RateLimits, SentMessage
 from storage.members import NETWORK_NOTE
 from storage.repositories import Storage
 

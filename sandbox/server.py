@@ -15,7 +15,7 @@ Tests drive it with `send_message`, `click`, ... and observe what the bot did wi
 
 Standalone (benchmarks run it in its own process):
 
-    python -m bot.sandbox.server --port 8081 [--limits on|lenient|off] [--token TOKEN]
+    python -m sandbox.server --port 8081 [--limits on|lenient|off] [--token TOKEN]
 
 prints `SANDBOX READY http://127.0.0.1:8081` and serves until SIGTERM/SIGINT; control endpoints
 live under /sandbox/ (see `BotAPISandbox._control_routes`).
@@ -45,8 +45,8 @@ from typing import Any, Literal, get_args
 import aiohttp
 from aiohttp import web
 
-from bot.sandbox.html import HTMLParseError, parse_telegram_html, parse_with_entities, utf16_len
-from bot.sandbox.limits import FloodControl, RateLimits, TooFastError
+from sandbox.html import HTMLParseError, parse_telegram_html, parse_with_entities, utf16_len
+from sandbox.limits import FloodControl, RateLimits, TooFastError
 
 __all__ = [
     "SANDBOX_TOKEN",
@@ -1983,7 +1983,7 @@ async def serve(host: str, port: int, *, limits: RateLimits, token: str) -> None
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m bot.sandbox.server",
+        prog="python -m sandbox.server",
         description="A fake Telegram Bot API server (the Visnyk sandbox).",
     )
     parser.add_argument("--host", default="127.0.0.1")

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from aiogram.utils.i18n import gettext as _
 
-from bot.regions import get_region
+from domain.regions import get_region
 from storage.models import Item
 
 MESSAGE_LIMIT = 4096  # Telegram's limit, in UTF-16 code units of the text

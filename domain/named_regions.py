@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.regions import Region, RegionMatch, match_region
+from domain.regions import Region, RegionMatch, match_region
 
 # Words people put between names: "Львів і Київ", "Lviv and Kyiv".
 _CONNECTORS = frozenset({"і", "й", "та", "и", "and", "&", "+"})

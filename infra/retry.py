@@ -25,7 +25,7 @@ from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, Telegra
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 
-from bot.pacing import ChatBusyError, Lane, Pacer
+from infra.pacing import ChatBusyError, Lane, Pacer
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Nothing the bot sends is over Telegram's limits on size.
 
 A request middleware on the bot's session (`build_bot` adds it first, so that each part of a
-split message goes through the others, retries included), applying `bot.fitting`:
+split message goes through the others, retries included), applying `domain.fitting`:
 
 - `sendMessage` (aiogram's `SendMessage` and our `SendText` alike): a text over 4,096 goes as
   several messages, split at line boundaries; the keyboard is on the last, a reply on the
@@ -29,7 +29,7 @@ from aiogram.client.session.middlewares.base import (
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 
-from bot.fitting import CAPTION_LIMIT, TEXT_LIMIT, cut_text, split_text
+from domain.fitting import CAPTION_LIMIT, TEXT_LIMIT, cut_text, split_text
 
 log = logging.getLogger(__name__)
 
