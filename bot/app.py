@@ -9,6 +9,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.factory import (
     build_bot,
+    build_bundle_renderer,
     build_delivery,
     build_dispatcher,
     build_pacer,
@@ -22,6 +23,7 @@ from bot.sources_file import load_sources, read_sources_file
 from bot.startup import reach_telegram
 from bot.supervise import Supervisor
 from infra.settings import Settings
+from jobs.bundles import send_bundles
 from jobs.ingest import FeedClient, poll_due_sources
 from jobs.reminders import send_due_reminders
 
@@ -31,6 +33,8 @@ log = logging.getLogger(__name__)
 FEED_TICK_SECONDS = 30
 # How often the scheduler looks for due event reminders.
 REMINDER_TICK_SECONDS = 30
+# How often the scheduler looks for digests due and quiet hours that ended.
+BUNDLE_TICK_SECONDS = 30
 
 
 async def run_bot(settings: Settings) -> None:
@@ -89,6 +93,22 @@ async def run_bot(settings: Settings) -> None:
         max_instances=1,
         coalesce=True,
         next_run_time=datetime.now(settings.tz),  # reminders due while the bot was down
+    )
+    render_bundle = build_bundle_renderer(settings)
+
+    async def bundles() -> None:
+        await send_bundles(
+            store, render_bundle, now=datetime.now(settings.tz), on_published=delivery.wake
+        )
+
+    scheduler.add_job(
+        bundles,
+        "interval",
+        seconds=BUNDLE_TICK_SECONDS,
+        id="bundles",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=datetime.now(settings.tz),  # digests due while the bot was down
     )
     supervisor = Supervisor()
     supervisor.start("delivery", delivery.run)

@@ -7,6 +7,7 @@ import gc
 import logging
 import secrets
 import signal
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,12 +21,13 @@ from aiogram.methods import Response
 from aiogram.types import BotCommand, BotCommandScopeDefault, Message, MessageId, Update
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
 from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
 
 from bot.fsm_storage import SQLiteStorage
 from bot.webhook import WebhookHandler
-from domain.formatting import Pages, item_message, retraction_notice
+from domain.formatting import Pages, bundle_messages, item_message, retraction_notice
 from domain.regions import REGIONS
 from handlers import build_router
 from infra.fitting_middleware import FitMiddleware
@@ -35,8 +37,10 @@ from infra.retry import PacingMiddleware, RetryMiddleware
 from infra.session import JsonAiohttpSession
 from infra.settings import Settings
 from infra.throttle import ThrottleMiddleware
+from jobs.bundles import BundleKind, BundleRenderer
 from jobs.delivery import DeliveryLimits, DeliveryWorker
 from jobs.ingest import FeedClient, IngestConfig
+from storage.chat_settings import Held
 from storage.db import Database
 from storage.models import Item
 from storage.repositories import Storage
@@ -156,8 +160,29 @@ def build_delivery(
             return retraction_notice()
 
     return DeliveryWorker(
-        bot, store, render, limits or delivery_limits(settings), pacer, notice=notice
+        bot,
+        store,
+        render,
+        limits or delivery_limits(settings),
+        pacer,
+        notice=notice,
+        clock=lambda: datetime.now(settings.tz),
     )
+
+
+def build_bundle_renderer(settings: Settings, i18n: I18n | None = None) -> BundleRenderer:
+    """Digests and lists after quiet hours, in each chat's language."""
+    translations = i18n or build_i18n()
+
+    def render(held: Held, kind: BundleKind, now: datetime) -> list[str]:
+        with translations.context(), translations.use_locale(held.language):
+            if kind == "digest":
+                title = "📰 " + _("The news of the day, {date}").format(date=f"{now:%d.%m.%Y}")
+            else:
+                title = "🌙 " + _("News that came in your quiet hours")
+            return bundle_messages(held.items, settings.tz, held.language, title)
+
+    return render
 
 
 def build_dispatcher(

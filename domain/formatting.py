@@ -118,6 +118,30 @@ class Pages:
         return pages
 
 
+def bundle_messages(items: Sequence[Item], tz: ZoneInfo, lang: str, title: str) -> list[str]:
+    """Several items in as few messages as fit (a digest, the list after quiet hours):
+    grouped by region, the region of the newest item first, newest first within each;
+    split between items, never inside one, each message numbered when there are several."""
+    groups: dict[str, list[Item]] = {}
+    for item in sorted(items, key=lambda item: (item.published_at, item.id), reverse=True):
+        groups.setdefault(item.region_code, []).append(item)
+    blocks: list[str] = []
+    for code, group in groups.items():
+        region = get_region(code)
+        name = html.escape(region.short(lang) if region else code)
+        for index, item in enumerate(group):
+            block = item_block(item, tz, lang)
+            blocks.append(f"📍 <b>{name}</b>\n\n{block}" if index == 0 else block)
+    # Room for the "k/n" line added below.
+    messages = pack(blocks, header=f"<b>{html.escape(title)}</b>", limit=MESSAGE_LIMIT - 24)
+    if len(messages) > 1:
+        messages = [
+            f"{message}\n\n<i>{number}/{len(messages)}</i>"
+            for number, message in enumerate(messages, start=1)
+        ]
+    return messages
+
+
 SUMMARY_LIMIT = 600
 
 

@@ -15,6 +15,7 @@ from handlers import (
     privacy,
     restricted,
     roles,
+    settings,
     sources,
     start,
     stats,
@@ -36,6 +37,7 @@ def build_router() -> Router:
         start.router(admin_check),  # /start (and its deep links), /help
         subscriptions.router(admin_check),  # /subscribe, /unsubscribe, /subscriptions, buttons
         privacy.router(admin_check),  # /stop: unsubscribe and forget the chat
+        settings.router(admin_check),  # /settings: language, digest, quiet hours, previews
         events.router(),  # /events for everyone; editors: /announce and its flow
         # Editors' flows before the routers below, so that their /cancel and states win.
         editors.router(),  # editors: /push, /correct, /retract, /report, /cancel

@@ -38,7 +38,6 @@ PRIVILEGED_COMMANDS = (
     "delsource",
     "stats",
 )
-UPCOMING_COMMANDS = ("settings",)
 
 
 async def cmd_privileged(message: Message, settings: Settings) -> None:
@@ -50,15 +49,7 @@ async def cmd_privileged(message: Message, settings: Settings) -> None:
         await message.answer(_("This command is not available to you."))
 
 
-async def cmd_upcoming(message: Message) -> None:
-    """A citizens' command still to come."""
-    await message.answer(
-        _("This feature is coming soon. For now: /latest and /region show the news.")
-    )
-
-
 def router() -> Router:
     restricted = Router(name=__name__)
     restricted.message.register(cmd_privileged, Command(*PRIVILEGED_COMMANDS))
-    restricted.message.register(cmd_upcoming, Command(*UPCOMING_COMMANDS))
     return restricted

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import gettext
 import io
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from aiogram.types import TelegramObject, User
+from aiogram.types import Chat, TelegramObject, User
 from aiogram.utils.i18n import I18n, I18nMiddleware
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+
+log = logging.getLogger(__name__)
 
 LOCALES_DIR = Path(__file__).parent / "locales"
 DOMAIN = "messages"
@@ -71,8 +74,18 @@ def build_i18n() -> CatalogI18n:
 
 
 class LanguageMiddleware(I18nMiddleware):
-    """Picks the locale from the Telegram user's language."""
+    """Picks the locale: the chat's own choice in /settings, else the Telegram user's."""
 
     async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
+        chat: Chat | None = data.get("event_chat")
+        store = data.get("store")
+        if chat is not None and store is not None:
+            try:
+                chosen = (await store.chat_settings.get(chat.id)).language
+            except Exception:  # a failing database must not silence the answer (nor its error)
+                log.warning("could not read the language of chat %s", chat.id, exc_info=True)
+                chosen = None
+            if chosen is not None:
+                return str(chosen)
         user: User | None = data.get("event_from_user")
         return locale_for(user.language_code if user else None)

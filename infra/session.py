@@ -70,7 +70,15 @@ class JsonAiohttpSession(AiohttpSession):
         return cast(TelegramType, checked.result)
 
     async def send_copy(
-        self, bot: Bot, chat_id: int, text: str, *, parse_mode: str | None, paid: bool
+        self,
+        bot: Bot,
+        chat_id: int,
+        text: str,
+        *,
+        parse_mode: str | None,
+        paid: bool,
+        silent: bool = False,
+        previews: bool = False,
     ) -> int:
         """`sendMessage` for the delivery worker, with nothing between it and the wire: the
         body written directly and only the message id read from a good answer (at 1000
@@ -80,8 +88,10 @@ class JsonAiohttpSession(AiohttpSession):
         values: dict[str, Any] = {"chat_id": chat_id, "text": text}
         if parse_mode is not None:
             values["parse_mode"] = parse_mode
-        if bot.default.link_preview_is_disabled:
+        if not previews:
             values["link_preview_options"] = {"is_disabled": True}
+        if silent:
+            values["disable_notification"] = True
         if paid:
             values["allow_paid_broadcast"] = True
         body = json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode()

@@ -20,6 +20,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from aiogram import Bot
@@ -31,6 +32,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
+from aiogram.types import LinkPreviewOptions
 
 from infra.pacing import Lane, PaceLimits, Pacer
 from infra.sending import SendText
@@ -134,11 +136,14 @@ class DeliveryWorker:
         pacer: Pacer | None = None,
         *,
         notice: Notice,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.bot = bot
         self.store = store
         self.render = render
         self.notice = notice
+        # Now, in the bot's time zone: quiet hours and digests are read against it.
+        self.clock = clock or (lambda: datetime.now(UTC))
         self.limits = limits or DeliveryLimits()
         # Shared with the bot that answers users (one budget per token); public, since
         # editors' edits and deletes of delivered copies use it too (jobs.editing).
@@ -385,13 +390,25 @@ class DeliveryWorker:
             self._wake.set()
 
     async def _attempt(self, delivery: Delivery) -> DeliveryResult:
-        if delivery.retracted:
-            return _final(delivery, DeliveryStatus.CANCELLED, "item retracted")
-        item = await self._item(delivery.item_id, delivery.revision)
-        if item is None:
-            return _final(delivery, DeliveryStatus.CANCELLED, "item deleted")
-        language = "en" if delivery.language == "en" else "uk"
-        text = self._text(item, delivery.revision, language)
+        chat = await self.store.chat_settings.get(delivery.chat_id)
+        moment = self.clock()
+        silent = False
+        if delivery.bundle_id is not None:  # a digest, or the list after quiet hours
+            text = await self.store.chat_settings.bundle_text(delivery.bundle_id)
+            if text is None:
+                return _final(delivery, DeliveryStatus.CANCELLED, "bundle deleted")
+        else:
+            if delivery.retracted or delivery.item_id is None:
+                return _final(delivery, DeliveryStatus.CANCELLED, "item retracted")
+            if not delivery.urgent:
+                if chat.holds(moment) is not None:  # kept for a bundle (jobs.bundles)
+                    return DeliveryResult(delivery.id, DeliveryStatus.HELD, delivery.attempts)
+                silent = chat.silent(moment)
+            item = await self._item(delivery.item_id, delivery.revision)
+            if item is None:
+                return _final(delivery, DeliveryStatus.CANCELLED, "item deleted")
+            language = "en" if delivery.language == "en" else "uk"
+            text = self._text(item, delivery.revision, language)
         attempts = delivery.attempts + 1
         plain = False
         paid = self.limits.paid_broadcast
@@ -405,6 +422,8 @@ class DeliveryWorker:
                         html.unescape(_TAG.sub("", text)) if plain else text,
                         parse_mode=None if plain else "HTML",
                         paid=paid,
+                        silent=silent,
+                        previews=chat.previews and delivery.bundle_id is None,
                     )
             except TelegramRetryAfter as exc:
                 self.stats.rate_limited += 1
@@ -424,7 +443,9 @@ class DeliveryWorker:
                 if "chat not found" in description:
                     return await self._chat_gone(delivery, exc.message)
                 if "can't parse entities" in description and not plain:
-                    log.warning("item %s: Telegram rejected its HTML; sending plain text", item.id)
+                    log.warning(
+                        "delivery %s: Telegram rejected its HTML; sending plain text", delivery.id
+                    )
                     self.stats.plain_text_fallbacks += 1
                     plain = True
                     continue
@@ -443,17 +464,35 @@ class DeliveryWorker:
             )
 
     async def _send_copy(
-        self, chat_id: int, text: str, *, parse_mode: str | None, paid: bool
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        parse_mode: str | None,
+        paid: bool,
+        silent: bool = False,
+        previews: bool = False,
     ) -> int:
         """The copy's message id; the fast path when the bot's session has nothing in
         between (the worker's own bot), aiogram's otherwise."""
         session = self.bot.session
         if isinstance(session, JsonAiohttpSession) and not session.middleware:
             return await session.send_copy(
-                self.bot, chat_id, text, parse_mode=parse_mode, paid=paid
+                self.bot,
+                chat_id,
+                text,
+                parse_mode=parse_mode,
+                paid=paid,
+                silent=silent,
+                previews=previews,
             )
         method = SendText(
-            chat_id=chat_id, text=text, parse_mode=parse_mode, allow_paid_broadcast=paid or None
+            chat_id=chat_id,
+            text=text,
+            parse_mode=parse_mode,
+            allow_paid_broadcast=paid or None,
+            disable_notification=silent or None,
+            link_preview_options=LinkPreviewOptions(is_disabled=not previews),
         )
         return (await self.bot(method)).message_id
 
@@ -510,11 +549,13 @@ class DeliveryWorker:
         removed, now. The editor's command does the same for the copies it saw; each copy is
         claimed in the database by whoever comes first, so none is changed twice."""
         editorial = self.store.editorial
-        item_ids = {delivery.item_id for _, delivery in sent}
+        item_ids = {delivery.item_id for _, delivery in sent if delivery.item_id is not None}
         states = await self._retrying("read items", editorial.states, item_ids)
         retracted: list[int] = []
         stale: dict[int, list[int]] = {}
         for result, delivery in sent:
+            if delivery.item_id is None:
+                continue  # a bundle: made of items as they read then
             state = states.get(delivery.item_id)
             if state is None:
                 continue

@@ -95,7 +95,9 @@ class SubscriptionsRepo:
             deleted = 0
             for statement in (
                 "DELETE FROM deliveries WHERE chat_id = ?",
+                "DELETE FROM bundles WHERE chat_id = ?",
                 "DELETE FROM subscriptions WHERE chat_id = ?",
+                "DELETE FROM chat_settings WHERE chat_id = ?",
                 "DELETE FROM chats WHERE id = ?",
             ):
                 cursor = await connection.execute(statement, (chat_id,))
@@ -196,10 +198,12 @@ class OutboxRepo:
         # The item's state comes along: a retracted item is not sent, and a corrected one is
         # sent as it reads now.
         rows = await self._db.fetchall(
-            "SELECT d.id, d.item_id, d.chat_id, c.type, c.language, d.priority, d.attempts, "
-            "i.revision, i.retracted_at IS NOT NULL "
+            "SELECT d.id, d.item_id, d.chat_id, c.type, coalesce(s.language, c.language), "
+            "d.priority, d.attempts, coalesce(i.revision, 0), i.retracted_at IS NOT NULL, "
+            "d.priority > 0 OR coalesce(i.reminder, 0), d.bundle_id "
             "FROM deliveries AS d JOIN chats AS c ON c.id = d.chat_id "
-            "JOIN items AS i ON i.id = d.item_id "
+            "LEFT JOIN items AS i ON i.id = d.item_id "
+            "LEFT JOIN chat_settings AS s ON s.chat_id = d.chat_id "
             "WHERE d.status IN ('pending', 'sending') AND d.status = 'pending' "
             "AND d.next_attempt_at <= ? "
             "ORDER BY d.priority DESC, d.id LIMIT ?",
@@ -216,6 +220,8 @@ class OutboxRepo:
                 row[6],
                 revision=row[7],
                 retracted=bool(row[8]),
+                urgent=bool(row[9]),
+                bundle_id=row[10],
             )
             for row in rows
             if row[2] not in skip_chats
@@ -276,7 +282,7 @@ class OutboxRepo:
             )
             cursor = await connection.execute(
                 "UPDATE deliveries SET status = 'skipped', error = ? "
-                "WHERE chat_id = ? AND status = 'pending'",
+                "WHERE chat_id = ? AND status IN ('pending', 'held')",
                 (reason, chat_id),
             )
             skipped = cursor.rowcount
@@ -306,15 +312,22 @@ class OutboxRepo:
                 (new_id, old_id),
             )
             await connection.execute("DELETE FROM subscriptions WHERE chat_id = ?", (old_id,))
+            await connection.execute(
+                "INSERT OR IGNORE INTO chat_settings (chat_id, language, digest_at, quiet_from, "
+                "quiet_to, quiet_mode, previews, last_digest_day, updated_at) "
+                "SELECT ?, language, digest_at, quiet_from, quiet_to, quiet_mode, previews, "
+                "last_digest_day, updated_at FROM chat_settings WHERE chat_id = ?",
+                (new_id, old_id),
+            )
             # A delivery of the same item that already exists for the new id wins.
             await connection.execute(
                 "UPDATE OR IGNORE deliveries SET chat_id = ? "
-                "WHERE chat_id = ? AND status IN ('pending', 'sending')",
+                "WHERE chat_id = ? AND status IN ('pending', 'sending', 'held')",
                 (new_id, old_id),
             )
             await connection.execute(
                 "UPDATE deliveries SET status = 'cancelled', error = 'migrated' "
-                "WHERE chat_id = ? AND status IN ('pending', 'sending')",
+                "WHERE chat_id = ? AND status IN ('pending', 'sending', 'held')",
                 (old_id,),
             )
             await connection.execute(

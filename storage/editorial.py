@@ -49,11 +49,17 @@ class ItemReport:
 
     @property
     def delivered(self) -> int:
-        return self.counts[DeliveryStatus.SENT]
+        """Sent on their own, or inside a digest or a list after quiet hours."""
+        return self.counts[DeliveryStatus.SENT] + self.counts[DeliveryStatus.BUNDLED]
 
     @property
     def pending(self) -> int:
-        return self.counts[DeliveryStatus.PENDING] + self.counts[DeliveryStatus.SENDING]
+        """Not sent yet: due, in flight, or held for a digest or until quiet hours end."""
+        return (
+            self.counts[DeliveryStatus.PENDING]
+            + self.counts[DeliveryStatus.SENDING]
+            + self.counts[DeliveryStatus.HELD]
+        )
 
     @property
     def failed(self) -> int:

@@ -88,6 +88,8 @@ class DeliveryStatus(StrEnum):
     FAILED = "failed"
     SKIPPED = "skipped"  # the chat blocked the bot, left, or vanished
     CANCELLED = "cancelled"
+    HELD = "held"  # kept for the chat's digest, or until its quiet hours end
+    BUNDLED = "bundled"  # went out inside a digest or a list after quiet hours
 
 
 class CopyChange(StrEnum):
@@ -105,14 +107,16 @@ class Delivery:
     """One item for one chat, as the worker sees it."""
 
     id: int
-    item_id: int
+    item_id: int | None  # None for a bundle's message
     chat_id: int
     chat_type: ChatType
-    language: str | None
+    language: str | None  # the chat's /settings language, else its user's Telegram language
     priority: int
     attempts: int
     revision: int = 0  # the item's, when the delivery was read
     retracted: bool = False  # the item was retracted (when the delivery was read)
+    urgent: bool = False  # breaking, or an event reminder: quiet hours and digests let it by
+    bundle_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from collections.abc import Collection, Iterable, Sequence
 
 import aiosqlite
 
+from storage.chat_settings import ChatSettingsRepo
 from storage.db import Database
 from storage.delivery import LeasesRepo, OutboxRepo, SubscriptionsRepo
 from storage.editorial import EditorialRepo
@@ -200,6 +201,19 @@ class ItemsRepo:
         )
         return _item(row) if row else None
 
+    async def visible_many(self, item_ids: Sequence[int]) -> list[Item]:
+        """Those of the items readers may still see, newest first."""
+        found: list[Item] = []
+        for start in range(0, len(item_ids), 500):  # SQLite's limit on bound parameters
+            chunk = tuple(item_ids[start : start + 500])
+            rows = await self._db.fetchall(
+                f"SELECT {_ITEM_COLUMNS} FROM visible_items "
+                f"WHERE id IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+            found += [_item(row) for row in rows]
+        return sorted(found, key=lambda item: (item.published_at, item.id), reverse=True)
+
     async def count(self) -> int:
         row = await self._db.fetchone("SELECT count(*) FROM items")
         return int(row[0]) if row else 0
@@ -252,3 +266,4 @@ class Storage:
         self.editorial = EditorialRepo(db, self.items.invalidate)
         self.events = EventsRepo(db, self.items.invalidate)
         self.stats = StatsRepo(db)
+        self.chat_settings = ChatSettingsRepo(db, self.items.visible_many)

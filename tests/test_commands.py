@@ -230,11 +230,6 @@ async def test_privileged_commands_are_refused_to_citizens(client: BotClient) ->
     assert answer.plain_text == "Ця команда вам недоступна."
 
 
-async def test_commands_still_to_come_say_so(client: BotClient) -> None:
-    [answer] = await client.send("/settings")
-    assert "незабаром" in answer.plain_text
-
-
 async def test_search_finds_words_in_any_form(client: BotClient, demo: Storage) -> None:
     # «податків» in the title, asked as «податки»; «Ніжині» as «ніжин», in lower case.
     [found] = await client.send("/search податки")
