@@ -164,6 +164,11 @@ class DeliveryWorker:
 
     # --- control ---------------------------------------------------------------------------
 
+    @property
+    def busy(self) -> bool:
+        """Copies out, or results not yet recorded (the next due ones: `store.outbox`)."""
+        return bool(self._tasks or self._results or self._catching_up)
+
     def wake(self) -> None:
         """New deliveries exist: look now rather than at the next poll."""
         self._wake.set()
