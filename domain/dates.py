@@ -125,8 +125,8 @@ class _Reader:
 
     def date(self) -> _Date | None:
         if match := self.take(_ISO):
-            year, month, day = (int(part) for part in match.groups())
-            return _Date(day, month, year)
+            iso_year, iso_month, iso_day = (int(part) for part in match.groups())
+            return _Date(iso_day, iso_month, iso_year)
         if match := self.take(_NAMED):
             day, name, year = match.groups()
             return _Date(int(day), _MONTHS[name], int(year) if year else None)
