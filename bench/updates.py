@@ -54,7 +54,7 @@ UNPACED = PaceLimits(rate=100_000, chat_interval=0.0, group_interval=0.0)
 async def start_sandbox() -> tuple[asyncio.subprocess.Process, str]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
-        *("-m", "sandbox.server", "--port", "0", "--limits", "off"),
+        *("-m", "sandbox", "--port", "0", "--limits", "off"),
         cwd=ROOT,
         stdout=asyncio.subprocess.PIPE,
     )

@@ -39,14 +39,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sandbox.html import HTMLParseError, parse_telegram_html, parse_with_entities, utf16_len
-from sandbox.server import (
-    JSON,
-    SANDBOX_TOKEN,
-    BotAPISandbox,
-    ChatFault,
-    RateLimits,
-    _render,
-)
+from sandbox.records import JSON, _render
+from sandbox.server import SANDBOX_TOKEN, BotAPISandbox, ChatFault, RateLimits
 
 USER = 501
 GROUP = -1001234567890
@@ -757,7 +751,7 @@ async def test_standalone_process() -> None:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "sandbox.server",
+        "sandbox",
         "--port",
         "0",
         "--limits",
