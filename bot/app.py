@@ -29,6 +29,7 @@ from bot.factory import (
 from bot.sources_file import load_sources, read_sources_file
 from bot.startup import reach_telegram
 from bot.supervise import Supervisor
+from infra.background import BackgroundJobs
 from infra.pacing import Pacer
 from infra.settings import Settings
 from jobs.bundles import send_bundles
@@ -68,6 +69,7 @@ class Services:
         self.dispatcher: Dispatcher = build_dispatcher(
             settings, store, delivery=self.delivery, feeds=self.feeds
         )
+        self.background: BackgroundJobs = self.dispatcher["jobs"]
         self.scheduler = AsyncIOScheduler(timezone=settings.tz)
         self.supervisor = Supervisor()
         render_bundle = build_bundle_renderer(settings)

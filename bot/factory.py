@@ -30,6 +30,7 @@ from bot.webhook import WebhookHandler
 from domain.formatting import Pages, bundle_messages, item_message, retraction_notice
 from domain.regions import REGIONS
 from handlers import build_router
+from infra.background import BackgroundJobs
 from infra.fitting_middleware import FitMiddleware
 from infra.i18n import LOCALES, N_, LanguageMiddleware, build_i18n
 from infra.pacing import Pacer
@@ -202,6 +203,7 @@ def build_dispatcher(
     delivered copies); the delivery worker's by default.
     """
     i18n = i18n or build_i18n()
+    jobs = BackgroundJobs()
     dispatcher = Dispatcher(
         # Conversations (an editor's /push, say) live in the database and survive restarts.
         storage=fsm_storage or SQLiteStorage(store.db),
@@ -212,7 +214,9 @@ def build_dispatcher(
         delivery=delivery,
         pacer=pacer or (delivery.pacer if delivery is not None else build_pacer(settings)),
         feeds=feeds or FeedClient(ingest_config(settings)),
+        jobs=jobs,  # work handlers leave running (an editor's progress), stopped at shutdown
     )
+    dispatcher.shutdown.register(jobs.stop)
     LanguageMiddleware(i18n).setup(dispatcher)
     # After the language is known (its one notice is translated), before anything else.
     throttle = ThrottleMiddleware(burst=settings.throttle_burst, rate=settings.throttle_rate)

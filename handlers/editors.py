@@ -12,11 +12,10 @@ import contextlib
 import html
 import logging
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
@@ -46,9 +45,9 @@ from domain.formatting import (
 )
 from domain.named_regions import parse_regions
 from domain.regions import get_region
-from handlers.deps import provide
 from handlers.filters import Access, HasRole
 from handlers.news import stale
+from infra.background import BackgroundJobs
 from infra.i18n import LOCALES
 from infra.pacing import Pacer
 from infra.settings import Settings
@@ -103,24 +102,6 @@ class EditorCb(CallbackData, prefix="ed"):
 
 
 # ----------------------------------------------------------------------------- background work
-
-
-class BackgroundJobs:
-    """Work that outlives its handler (progress, edits of copies), cancelled at shutdown."""
-
-    def __init__(self) -> None:
-        self._tasks: set[asyncio.Task[None]] = set()
-
-    def start(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def stop(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        if self._tasks:
-            await asyncio.wait(set(self._tasks), timeout=5)
 
 
 # ----------------------------------------------------------------------------- texts
@@ -848,9 +829,6 @@ def router() -> Router:
     # Cheap filters first: only the editors' commands and flows cost a look at the roles.
     editors.message.filter(or_f(Command(*COMMANDS), in_flow), HasRole(Role.EDITOR))
     editors.callback_query.filter(EditorCb.filter(), HasRole(Role.EDITOR))
-    jobs = BackgroundJobs()
-    provide(editors, jobs=jobs)
-    editors.shutdown.register(jobs.stop)
 
     messages = editors.message
     messages.register(cmd_cancel, Command("cancel"), in_flow)
