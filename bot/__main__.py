@@ -19,14 +19,27 @@ def main(argv: list[str] | None = None) -> int:
         "sandbox", help="the offline demo: sandbox + bot + terminal chat"
     )
     sandbox.add_argument("--database", help="demo database (default: a fresh temporary one)")
+    sandbox.add_argument("--log", help="the log file (default: a new one in the temp folder)")
+    sandbox.add_argument(
+        "--feed-seconds",
+        type=float,
+        default=60.0,
+        help="a new headline in the sample feed this often (default: 60)",
+    )
     args = parser.parse_args(argv)
 
     if args.command == "sandbox":
         from bot.demo import run_demo
 
         settings = settings_or_exit()
-        setup_logging("WARNING")
-        return asyncio.run(run_demo(settings, database=args.database))
+        return asyncio.run(
+            run_demo(
+                settings,
+                database=args.database,
+                log_file=args.log,
+                sample_feed_seconds=args.feed_seconds,
+            )
+        )
 
     settings = settings_or_exit(require_token=True)
     setup_logging(settings.log_level, log_sql=settings.log_sql)
