@@ -18,7 +18,7 @@ from domain.regions import ALL_UKRAINE, match_region
 from handlers.events.keyboards import EventCb, events_keyboard
 from handlers.events.texts import event_block
 from handlers.news import stale
-from handlers.subscriptions import not_found_line
+from handlers.subscriptions.texts import not_found_line
 from infra.settings import Settings
 from storage.repositories import Storage
 

@@ -26,7 +26,7 @@ from handlers.members.names import AdmitReading, admit_readings
 from handlers.members.queries import card
 from handlers.members.texts import day, not_found, refusal, region_label, status_label
 from handlers.news import stale
-from handlers.subscriptions import edit_message
+from handlers.subscriptions.steps import edit_message
 from infra.settings import Settings
 from storage.members import Member, MemberFields, MemberStatus
 from storage.repositories import Storage

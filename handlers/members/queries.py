@@ -19,7 +19,7 @@ from handlers.members.keyboards import MemberCb, card_keyboard, choice_keyboard,
 from handlers.members.names import find_members
 from handlers.members.texts import card_text, network_text, not_found, page_text
 from handlers.news import stale
-from handlers.subscriptions import edit_message
+from handlers.subscriptions.steps import edit_message
 from infra.settings import Settings
 from storage.members import NETWORK_NOTE, Member, MemberChange
 from storage.repositories import Storage
