@@ -10,8 +10,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-import handlers.editors
-from handlers.editors import EditorAction, EditorCb
+import handlers.editors.push
+from handlers.editors.keyboards import EditorAction, EditorCb
 from infra.settings import Settings
 from sandbox import BotAPISandbox, ChatFault, SentMessage
 from storage.models import DeliveryStatus
@@ -26,7 +26,7 @@ LVIV, KHERSON, CHERNIHIV = "UA-46", "UA-65", "UA-74"
 
 @pytest.fixture(autouse=True)
 def quick_progress(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(handlers.editors, "PROGRESS_INTERVAL", 0.1)
+    monkeypatch.setattr(handlers.editors.push, "PROGRESS_INTERVAL", 0.1)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from bot.factory import open_storage
 from domain.dates import format_when
-from handlers.events import AnnounceAction, AnnounceCb
+from handlers.events.keyboards import AnnounceAction, AnnounceCb
 from infra.settings import Settings
 from jobs.reminders import DEFAULT_OFFSETS, send_due_reminders
 from sandbox import BotAPISandbox, SentMessage

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from bot.demo import load_demo_data
 from handlers.filters import Access
-from handlers.members import AdmitReadingCb, MemberAction, MemberCb
-from handlers.members_csv import export_csv, parse_csv
+from handlers.members.csv_codec import export_csv, parse_csv
+from handlers.members.keyboards import AdmitReadingCb, MemberAction, MemberCb
 from infra.i18n import build_i18n
 from storage.members import Member, MemberFields, MemberStatus
 from storage.repositories import Storage

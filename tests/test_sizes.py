@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from bot.factory import build_bot
 from domain.fitting import CAPTION_LIMIT, ELLIPSIS, TEXT_LIMIT
-from handlers.members_csv import MAX_NAME, MAX_TEXT
+from handlers.members.csv_codec import MAX_NAME, MAX_TEXT
 from infra.sending import SendText
 from infra.settings import Settings
 from sandbox import SANDBOX_TOKEN, BotAPISandbox

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from domain.named_regions import parse_regions
-from handlers.subscriptions import deep_link_region
+from handlers.subscriptions.steps import deep_link_region
 from sandbox import BotAPISandbox, SentMessage
 from storage.models import NewItem
 from storage.repositories import Storage
