@@ -16,11 +16,9 @@ import logging
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
-from aiogram.types import TelegramObject
 from pydantic import SecretStr
 
 from bot.app import Services, Ticks
@@ -34,6 +32,7 @@ from bot.terminal import (
     InputAssembler,
     Terminal,
 )
+from infra.in_hand import UpdatesInHand
 from infra.settings import Settings
 from sandbox import SANDBOX_TOKEN, BotAPISandbox, RateLimits
 from storage.members import NETWORK_NOTE
@@ -119,25 +118,6 @@ async def read_lines(queue: asyncio.Queue[str | None]) -> None:
             return
 
 
-class InHand:
-    """An outer middleware that counts the updates being handled."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
-        self.count += 1
-        try:
-            return await handler(event, data)
-        finally:
-            self.count -= 1
-
-
 class Demo:
     """The running demo: the sandbox, the bot's services and the terminal."""
 
@@ -147,8 +127,7 @@ class Demo:
         self.sandbox = sandbox
         self.interactive = interactive
         self.services = services
-        self.in_hand = InHand()
-        services.dispatcher.update.outer_middleware(self.in_hand)
+        self.in_hand: UpdatesInHand = services.dispatcher["in_hand"]
         self.terminal = Terminal(
             sandbox,
             self.settle,

@@ -33,6 +33,7 @@ from handlers import build_router
 from infra.background import BackgroundJobs
 from infra.fitting_middleware import FitMiddleware
 from infra.i18n import LOCALES, N_, LanguageMiddleware, build_i18n
+from infra.in_hand import UpdatesInHand
 from infra.pacing import Pacer
 from infra.retry import PacingMiddleware, RetryMiddleware
 from infra.session import JsonAiohttpSession
@@ -217,6 +218,8 @@ def build_dispatcher(
         jobs=jobs,  # work handlers leave running (an editor's progress), stopped at shutdown
     )
     dispatcher.shutdown.register(jobs.stop)
+    dispatcher.update.outer_middleware(in_hand := UpdatesInHand())
+    dispatcher["in_hand"] = in_hand  # what the demo and the tests wait for
     LanguageMiddleware(i18n).setup(dispatcher)
     # After the language is known (its one notice is translated), before anything else.
     throttle = ThrottleMiddleware(burst=settings.throttle_burst, rate=settings.throttle_rate)

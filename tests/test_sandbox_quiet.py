@@ -4,7 +4,7 @@ that gains a headline every `feed_interval` seconds."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from email.utils import formatdate
 
@@ -21,18 +21,9 @@ from sandbox import SANDBOX_TOKEN, BotAPISandbox, ChatFault
 from sandbox.feed import FEED_ITEMS, SampleFeed
 from storage.models import ChatType
 from storage.repositories import Storage
-from tests.client import BotClient
+from tests.client import BotClient, until
 
 USER = 501
-
-
-async def until(condition: Callable[[], bool], timeout: float = 2.0) -> None:
-    """Poll: what is watched here changes without the bot sending anything."""
-    for _ in range(int(timeout / 0.005)):
-        if condition():
-            return
-        await asyncio.sleep(0.005)
-    raise TimeoutError(f"condition not met within {timeout} s")
 
 
 @pytest.fixture
