@@ -168,9 +168,6 @@ class Terminal:
         self, text: str, *, reply_to: int | None = None, document: tuple[str, bytes] | None = None
     ) -> None:
         if self.place.kind == "channel":
-            if document is not None:
-                self.note("(files in the channel are not part of the demo)")
-                return
             self.sandbox.channel_post(self.place.chat_id, text)
             return
         self.sandbox.send_message(
@@ -254,6 +251,9 @@ class Terminal:
         return False
 
     def _send_file(self, rest: str) -> bool:
+        if self.place.kind == "channel":
+            self.note("(files in the channel are not part of the demo; /private first)")
+            return False
         try:
             words = shlex.split(rest)
         except ValueError as exc:
@@ -274,9 +274,8 @@ class Terminal:
             return False
         caption = rest[len(rest.split(maxsplit=1)[0]) :].strip() if len(words) > 1 else ""
         self._send(caption, document=(path.name, content))
-        if self.place.kind != "channel":
-            sent = self.sandbox.last_message_id(self.place.chat_id)
-            self.last_file[self.place.chat_id] = (sent, path.name)
+        sent = self.sandbox.last_message_id(self.place.chat_id)
+        self.last_file[self.place.chat_id] = (sent, path.name)
         self.note(f"(sent {path.name}, {len(content)} bytes)")
         return True
 

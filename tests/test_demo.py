@@ -86,7 +86,9 @@ def test_a_file_answered_with_import_members(tmp_path: Path) -> None:
         "Громадська ініціатива «Світанок»,UA-74,admitted,svitanok@example.org\n",
         encoding="utf-8",
     )
-    output = run_demo(f"/as 1000\n/file {csv}\n/import_members\n/members\n", tmp_path)
+    script = f"/as 1000\n/file {tmp_path}/missing.csv\n/file {csv}\n/import_members\n/members\n"
+    output = run_demo(script, tmp_path)
+    assert "(cannot read " in after(output, f"/file {tmp_path}/missing.csv")
     assert "(sent members.csv, " in output
     imported = after(output, "/import_members")
     assert "(sent as a reply to your file members.csv)" in imported
