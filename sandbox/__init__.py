@@ -22,7 +22,7 @@ The public surface, all a test needs:
     `last_message_id`, `delivered_counts`, `stats()`, `callback_answers`, `commands`,
     `calls`, `errors`;
   - knowing when the bot is done: `quiet(settle, timeout)` (every update taken, no request
-    in flight, for `settle` seconds), `in_flight`;
+    in flight, for `settle` seconds), `in_flight`, `pending_updates`;
   - a sample RSS feed that gains a headline every `feed_interval` seconds:
     `sample_feed_url` (ETag and Last-Modified answered with 304);
   - faults and limits: `set_fault`, `clear_faults`, `limits`, `reset`.

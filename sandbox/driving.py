@@ -208,6 +208,11 @@ class Driving(MessageStore):
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed_event.wait(), remaining)
 
+    @property
+    def pending_updates(self) -> int:
+        """Updates not yet confirmed by the bot (a later getUpdates, or the webhook's answer)."""
+        return len(self._updates)
+
     async def quiet(self, settle: float = 0.05, timeout: float = 10.0) -> bool:
         """Wait until the bot is done with what it was given: every update confirmed (a
         getUpdates asked past it, or the webhook answered it), no request in flight (long

@@ -47,18 +47,23 @@ class BotClient:
         return BotClient(self.sandbox, user_id, chat, self.in_hand)
 
     async def settled(self, timeout: float = 10.0) -> bool:
-        """Wait until the bot is done with what it was given: the sandbox quiet (every
-        update taken, no request in flight) and no update in the bot's hands. False when
-        that did not happen within `timeout` (a broadcast still going, say)."""
+        """Wait until the bot is done with what this client gave it: every update taken and
+        none in the bot's hands (a handler awaits its answers, so they are all out), for a
+        moment. Copies the delivery worker sends meanwhile do not count. Without the bot's
+        count, the whole sandbox must be quiet. False when that did not happen in `timeout`."""
+        if self.in_hand is None:
+            return await self.sandbox.quiet(settle=0.05, timeout=timeout)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        while (left := deadline - loop.time()) > 0:
-            if not await self.sandbox.quiet(settle=0.03, timeout=left):
-                return False
-            busy = self.in_hand is not None and self.in_hand.count > 0
-            if not busy and self.sandbox.in_flight == 0:
+        calm_since: float | None = None
+        while (now := loop.time()) < deadline:
+            if self.in_hand.count or self.sandbox.pending_updates:
+                calm_since = None
+            elif calm_since is None:
+                calm_since = now
+            elif now - calm_since >= 0.03:
                 return True
-            await asyncio.sleep(0.01)
+            await asyncio.sleep(0.005)
         return False
 
     async def send(self, text: str, *, expect: int = 1, timeout: float = 5.0) -> list[SentMessage]:
