@@ -171,7 +171,7 @@ _YEARLESS_FORMS = (
 )
 def test_any_future_moment_parses_back_from_each_form(moment: datetime, form: str) -> None:
     text = _render(moment, form)
-    expected = moment.replace(second=0, microsecond=0, tzinfo=KYIV).astimezone(UTC)
+    expected = moment.replace(second=0, microsecond=0, fold=0, tzinfo=KYIV).astimezone(UTC)
     assert parse_when(text, NOW, KYIV) == When(expected, None, all_day=False)
 
 
@@ -181,7 +181,7 @@ def test_any_future_moment_parses_back_from_each_form(moment: datetime, form: st
 )
 def test_a_moment_within_a_year_parses_back_without_its_year(moment: datetime, form: str) -> None:
     text = _render(moment, form)
-    expected = moment.replace(second=0, microsecond=0, tzinfo=KYIV).astimezone(UTC)
+    expected = moment.replace(second=0, microsecond=0, fold=0, tzinfo=KYIV).astimezone(UTC)
     assert parse_when(text, NOW, KYIV) == When(expected, None, all_day=False)
 
 
