@@ -521,7 +521,10 @@ async def test_strict_paid_sends_leave_unpaid_ones_at_thirty() -> None:
         finally:
             await close_bot(bot)
         assert sum(isinstance(result, TelegramRetryAfter) for result in results) == 5
-        assert sandbox.stats()["busiest_second"] == {"all": 130, "unpaid": 30}
+        stats = sandbox.stats()
+        # All 130 within one second on an idle machine; spread wider on a loaded one.
+        assert stats["sent_total"] == 130 and stats["busiest_second"]["all"] <= 130
+        assert stats["busiest_second"]["unpaid"] == 30
 
 
 async def test_strict_group_holds_twenty_in_any_minute() -> None:
