@@ -29,16 +29,21 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(run_demo(settings, database=args.database))
 
     settings = settings_or_exit(require_token=True)
-    setup_logging(settings.log_level, log_sql=settings.log_sql)
+    redact = setup_logging(
+        settings.log_level,
+        log_sql=settings.log_sql,
+        log_format=settings.log_format,
+        secrets=(settings.bot_token, settings.webhook_secret),
+    )
     from bot.app import run_bot
 
     try:
         asyncio.run(run_bot(settings))
     except DatabaseError as exc:
-        print(f"visnyk: {exc}", file=sys.stderr)
+        print(redact(f"visnyk: {exc}"), file=sys.stderr)
         return 2
     except SettingsError as exc:
-        print(f"visnyk: configuration error: {exc}", file=sys.stderr)
+        print(redact(f"visnyk: configuration error: {exc}"), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         pass

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.dispatcher.middlewares.user_context import UserContextMiddleware
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.storage.base import BaseStorage
@@ -32,6 +33,7 @@ from domain.regions import REGIONS
 from handlers import build_router
 from infra.fitting_middleware import FitMiddleware
 from infra.i18n import LOCALES, N_, LanguageMiddleware, build_i18n
+from infra.log_context import log_fields
 from infra.pacing import Pacer
 from infra.retry import PacingMiddleware, RetryMiddleware
 from infra.session import JsonAiohttpSession
@@ -68,6 +70,18 @@ MENU_COMMANDS = (
     ("unsubscribe", N_("Unsubscribe")),
     ("help", N_("Help")),
 )
+
+
+class VisnykDispatcher(Dispatcher):
+    """aiogram's dispatcher; every line logged while it handles an update carries the update's
+    id, user and chat (infra.log_context), its error handler's lines included."""
+
+    async def feed_update(self, bot: Bot, update: Update, **kwargs: Any) -> Any:
+        context = UserContextMiddleware.resolve_event_context(update)
+        with log_fields(
+            update_id=update.update_id, user_id=context.user_id, chat_id=context.chat_id
+        ):
+            return await super().feed_update(bot, update, **kwargs)
 
 
 def build_bot(
@@ -202,7 +216,7 @@ def build_dispatcher(
     delivered copies); the delivery worker's by default.
     """
     i18n = i18n or build_i18n()
-    dispatcher = Dispatcher(
+    dispatcher = VisnykDispatcher(
         # Conversations (an editor's /push, say) live in the database and survive restarts.
         storage=fsm_storage or SQLiteStorage(store.db),
         settings=settings,

@@ -34,6 +34,7 @@ from aiogram.exceptions import (
 )
 from aiogram.types import LinkPreviewOptions
 
+from infra.log_context import bind
 from infra.pacing import Lane, PaceLimits, Pacer
 from infra.sending import SendText
 from infra.session import JsonAiohttpSession
@@ -372,6 +373,13 @@ class DeliveryWorker:
     # --- one delivery ----------------------------------------------------------------------
 
     async def _send(self, delivery: Delivery) -> None:
+        # A task of its own: every line about this delivery carries its ids.
+        bind(
+            delivery_id=delivery.id,
+            item_id=delivery.item_id,
+            bundle_id=delivery.bundle_id,
+            chat_id=delivery.chat_id,
+        )
         result: DeliveryResult
         try:
             result = await self._attempt(delivery)
@@ -584,7 +592,12 @@ class DeliveryWorker:
                 (copy.delivery_id, change, None if change else revision) for copy, change in edited
             ]
             await self._retrying("record copies", editorial.record_changes, fixed)
-            log.info("item %s: corrected %d copies sent as it was corrected", item_id, len(edited))
+            log.info(
+                "item %s: corrected %d copies sent as it was corrected",
+                item_id,
+                len(edited),
+                extra={"item_id": item_id},
+            )
 
     def _start_catch_up(self, sent: list[tuple[DeliveryResult, Delivery]]) -> None:
         async def catch_up() -> None:
