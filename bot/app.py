@@ -19,6 +19,8 @@ from bot.factory import (
     poll,
     serve_webhook,
 )
+from bot.metrics import Metrics
+from bot.ops import DELIVERY_TASK, Health, Ops
 from bot.sources_file import load_sources, read_sources_file
 from bot.startup import reach_telegram
 from bot.supervise import Supervisor
@@ -66,19 +68,28 @@ async def run_bot(settings: Settings) -> None:
     delivery_bot = build_bot(settings, retry=False)
     delivery = build_delivery(settings, store, delivery_bot, pacer=pacer)
     feeds = FeedClient(ingest_config(settings))
-    dispatcher = build_dispatcher(settings, store, delivery=delivery, feeds=feeds)
+    # Prometheus metrics exist only where they are served (METRICS_PORT).
+    metrics = Metrics() if settings.metrics_port is not None else None
+    if metrics is not None:
+        metrics.watch(delivery, pacer)
+    dispatcher = build_dispatcher(settings, store, delivery=delivery, feeds=feeds, metrics=metrics)
     scheduler = AsyncIOScheduler(timezone=settings.tz)
+
+    async def poll_feeds() -> None:
+        polled = await poll_due_sources(
+            http=feeds.http(),
+            store=store,
+            config=feeds.config,
+            tz=settings.tz,
+            on_published=delivery.wake,
+        )
+        if metrics is not None:
+            metrics.polled(polled.reports)
+
     scheduler.add_job(
-        poll_due_sources,
+        poll_feeds,
         "interval",
         seconds=FEED_TICK_SECONDS,
-        kwargs={
-            "http": feeds.http(),
-            "store": store,
-            "config": feeds.config,
-            "tz": settings.tz,
-            "on_published": delivery.wake,
-        },
         id="feeds",
         max_instances=1,
         coalesce=True,
@@ -111,12 +122,28 @@ async def run_bot(settings: Settings) -> None:
         next_run_time=datetime.now(settings.tz),  # digests due while the bot was down
     )
     supervisor = Supervisor()
-    supervisor.start("delivery", delivery.run)
+    ops = None
+    if metrics is not None:
+        health = Health(store, supervisor, scheduler, delivery, settings.health_max_delivery_age)
+        ops = Ops(health, metrics, store)
+    # /healthz and /metrics on the webhook's own server when they share its port.
+    shared = (
+        ops is not None and settings.webhook_url and settings.metrics_port == settings.webhook_port
+    )
+    ops_runner = None
     try:
+        # First: a port taken by something else stops the start-up before any work begins.
+        if ops is not None and not shared:
+            assert settings.metrics_port is not None
+            ops_runner = await ops.serve(settings.metrics_host, settings.metrics_port)
+            log.info("health and metrics on %s:%s", settings.metrics_host, settings.metrics_port)
+        supervisor.start(DELIVERY_TASK, delivery.run)
         scheduler.start()
         freeze_startup_objects()
         if settings.webhook_url:
-            await serve_webhook(dispatcher, bot, settings)
+            await serve_webhook(
+                dispatcher, bot, settings, more_routes=ops.add_routes if ops and shared else None
+            )
         else:
             # A webhook left set (by an earlier run in webhook mode) would block getUpdates.
             await bot.delete_webhook(drop_pending_updates=False)
@@ -124,7 +151,10 @@ async def run_bot(settings: Settings) -> None:
             # aiogram stops polling on SIGTERM/SIGINT; everything else is stopped below.
             await poll(dispatcher, bot, settings)
     finally:
-        scheduler.shutdown(wait=False)
+        if ops_runner is not None:
+            await ops_runner.cleanup()
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
         # Graceful stop: no new deliveries, the ones in flight finish (bounded), rest pending.
         supervisor.stopping()
         await delivery.stop(timeout=10)

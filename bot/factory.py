@@ -7,6 +7,7 @@ import gc
 import logging
 import secrets
 import signal
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,6 +28,7 @@ from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
 
 from bot.fsm_storage import SQLiteStorage
+from bot.metrics import Metrics, UpdateMetrics
 from bot.webhook import WebhookHandler
 from domain.formatting import Pages, bundle_messages, item_message, retraction_notice
 from domain.regions import REGIONS
@@ -208,12 +210,14 @@ def build_dispatcher(
     delivery: DeliveryWorker | None = None,
     feeds: FeedClient | None = None,
     pacer: Pacer | None = None,
+    metrics: Metrics | None = None,
 ) -> Dispatcher:
     """The dispatcher with every router, middleware and dependency wired.
 
     `delivery`, when given, reaches handlers as a dependency, so that what they publish is
     delivered at once. `pacer` paces work handlers start in the background (edits of
-    delivered copies); the delivery worker's by default.
+    delivered copies); the delivery worker's by default. `metrics`: updates are counted and
+    timed there.
     """
     i18n = i18n or build_i18n()
     dispatcher = VisnykDispatcher(
@@ -227,6 +231,9 @@ def build_dispatcher(
         pacer=pacer or (delivery.pacer if delivery is not None else build_pacer(settings)),
         feeds=feeds or FeedClient(ingest_config(settings)),
     )
+    if metrics is not None:
+        # Inside aiogram's error middleware, so that a handler's exception counts as an error.
+        dispatcher.update.outer_middleware(UpdateMetrics(metrics))
     LanguageMiddleware(i18n).setup(dispatcher)
     # After the language is known (its one notice is translated), before anything else.
     throttle = ThrottleMiddleware(burst=settings.throttle_burst, rate=settings.throttle_rate)
@@ -254,7 +261,13 @@ async def poll(dispatcher: Dispatcher, bot: Bot, settings: Settings, **options: 
     )
 
 
-async def serve_webhook(dispatcher: Dispatcher, bot: Bot, settings: Settings) -> None:
+async def serve_webhook(
+    dispatcher: Dispatcher,
+    bot: Bot,
+    settings: Settings,
+    *,
+    more_routes: Callable[[web.Application], None] | None = None,
+) -> None:
     """Take updates from Telegram's webhook at WEBHOOK_URL until SIGINT or SIGTERM.
 
     The server listens on WEBHOOK_HOST:WEBHOOK_PORT at the URL's path (a proxy in front may
@@ -262,7 +275,8 @@ async def serve_webhook(dispatcher: Dispatcher, bot: Bot, settings: Settings) ->
     becomes of garbage. Updates are handled inside their requests, so Telegram's
     max_connections (UPDATES_CONCURRENCY, at most 100) bounds the updates in hand, as in
     polling. The webhook stays set when the server stops: Telegram keeps
-    the updates until the bot is back (or another worker answers them).
+    the updates until the bot is back (or another worker answers them). `more_routes` adds
+    routes to the same server (/healthz and /metrics when they share its port).
     """
     if settings.webhook_url is None:
         raise ValueError("WEBHOOK_URL is not set")
@@ -274,6 +288,8 @@ async def serve_webhook(dispatcher: Dispatcher, bot: Bot, settings: Settings) ->
     app = web.Application()
     handler = WebhookHandler(dispatcher, bot, handle_in_background=False, secret_token=secret)
     handler.register(app, path=urlsplit(settings.webhook_url).path or "/")
+    if more_routes is not None:
+        more_routes(app)
     setup_application(app, dispatcher, bot=bot)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()

@@ -126,6 +126,8 @@ def setup_logging(
     numeric = logging.getLevelName(level)
     # aiogram logs every handled update at INFO; that is noise in production.
     logging.getLogger("aiogram.event").setLevel(max(numeric, logging.WARNING))
+    # APScheduler logs each run of each job at INFO: six lines every 30 seconds, for ever.
+    logging.getLogger("apscheduler").setLevel(max(numeric, logging.WARNING))
     # aiosqlite logs every statement with its parameters at DEBUG: members' contacts, editors'
     # drafts, whatever users typed. Only LOG_SQL=true lets them into the logs.
     logging.getLogger("aiosqlite").setLevel(

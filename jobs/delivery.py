@@ -100,6 +100,7 @@ class DeliveryStats:
     sent: int = 0
     failed: int = 0
     skipped: int = 0
+    cancelled: int = 0  # the item was retracted or deleted, or a digest's bundle went away
     retried: int = 0
     plain_text_fallbacks: int = 0
     rate_limited: int = 0
@@ -393,6 +394,8 @@ class DeliveryWorker:
             result = _pending(delivery, delivery.attempts, 0.0)
             self._results.append((result, delivery))
             raise
+        if result.status is DeliveryStatus.CANCELLED:
+            self.stats.cancelled += 1
         self._results.append((result, delivery))
         if len(self._results) >= self.limits.max_in_flight // 2:
             self._wake.set()
