@@ -438,6 +438,9 @@ class DeliveryWorker:
                     )
             except TelegramRetryAfter as exc:
                 self.stats.rate_limited += 1
+                log.info(
+                    "chat %s: flood control, again in %s s", delivery.chat_id, exc.retry_after
+                )
                 if self.pacer.flooded(
                     delivery.chat_id, exc.retry_after, group=_is_group(delivery)
                 ):
