@@ -295,3 +295,37 @@ async def test_a_busy_metrics_port_is_one_line_and_status_2(
         )
     )
     assert "Traceback" not in stderr.decode()
+
+
+async def test_a_second_bot_on_the_same_database_is_healthy_standing_by(
+    sandbox: BotAPISandbox, tmp_path: Path
+) -> None:
+    first, second = free_port(), free_port()
+    database = tmp_path / "visnyk.db"
+    leader = await start_bot(sandbox, database, tmp_path, METRICS_PORT=str(first))
+    follower = None
+    try:
+        sandbox.add_user(34, first_name="Олена", language_code="uk")
+        sandbox.send_message(34, "/start", user_id=34)
+        await sandbox.wait_for(34, 1, timeout=30)
+        follower = await start_bot(sandbox, database, tmp_path, METRICS_PORT=str(second))
+        answers: list[tuple[int, dict[str, object]]] = []
+
+        async def answering() -> bool:
+            try:
+                answers.append(await get_json(f"http://127.0.0.1:{second}/healthz"))
+            except aiohttp.ClientConnectionError:
+                return False  # not listening yet
+            return True
+
+        await eventually(answering, timeout=30)
+        status, health = await get_json(f"http://127.0.0.1:{first}/healthz")
+        assert status == 200 and health["delivery"] == "delivering"
+        status, health = answers[-1]
+        assert status == 200 and health["delivery"] == "standing by", health
+        samples = await scrape(second)
+        assert value(samples, "visnyk_delivery_lease_held") == 0
+    finally:
+        for process in (leader, follower):
+            if process is not None:
+                await stop(process)
