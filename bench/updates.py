@@ -15,7 +15,9 @@ Prints updates/s for each and the ratios; the target is >= 0.6 of the echo rate.
 A fourth phase runs `/latest` with Prometheus metrics on (as with METRICS_PORT set: every
 update counted and timed, and the database's gauges read and the exposition rendered once a
 second, more often than Prometheus would scrape); its cost is the share of `/latest`'s rate
-it loses, and the target is at most 5 %.
+it loses, and the target is at most 5 %. It is judged by the bot's CPU time per update (its
+rate is the inverse of that while it is bound by its one core; the wall-clock rate, printed
+too, also moves with whatever else the machine runs).
 
 What is measured is the code's cost, so Telegram's limits are off in the sandbox, and the bot's
 own pace (30 messages a second in all, one a second per chat) and per-user throttle are lifted
@@ -280,7 +282,9 @@ async def main() -> None:
     more_cpu = statistics.median(
         on / off - 1 for on, off in zip(cpu[METRICS_PHASE], cpu["/latest"], strict=True)
     )
-    verdict = "ok" if max(lost_rate, more_cpu) <= METRICS_TARGET else "ABOVE TARGET"
+    # Judged by CPU: the bot is bound by its one core, so its rate is the inverse of its CPU
+    # per update, and the wall-clock rate also carries whatever else the machine runs.
+    verdict = "ok" if more_cpu <= METRICS_TARGET else "ABOVE TARGET"
     print(
         f"{METRICS_PHASE:20s} {statistics.median(rates[METRICS_PHASE]):6.0f} updates/s  "
         f"runs: {runs(rates[METRICS_PHASE])}  "
