@@ -44,8 +44,8 @@ class Redactor:
         words: set[str] = set()
         for secret in secrets:
             value = secret.get_secret_value() if isinstance(secret, SecretStr) else secret
-            if not value:
-                continue
+            if not value or len(value) < 8:
+                continue  # a short secret would scrub common words (and is no secret)
             words.add(value)
             _bot_id, colon, key = value.partition(":")
             if colon and len(key) >= 8:
