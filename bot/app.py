@@ -26,6 +26,8 @@ from bot.factory import (
     poll,
     serve_webhook,
 )
+from bot.metrics import Metrics
+from bot.ops import DELIVERY_TASK, Health, Ops
 from bot.sources_file import load_sources, read_sources_file
 from bot.startup import reach_telegram
 from bot.supervise import Supervisor
@@ -52,7 +54,8 @@ class Ticks:
 
 class Services:
     """What runs beside the updates: the delivery worker (supervised) and the scheduler's
-    jobs (feeds, reminders, digests), around one store, one pacer and the answering bot."""
+    jobs (feeds, reminders, digests), around one store, one pacer and the answering bot;
+    with METRICS_PORT set, Prometheus metrics and the health check too."""
 
     def __init__(
         self, settings: Settings, store: Storage, bot: Bot, pacer: Pacer, ticks: Ticks = Ticks()
@@ -66,8 +69,12 @@ class Services:
             settings, store, self.delivery_bot, pacer=pacer
         )
         self.feeds = FeedClient(ingest_config(settings))
+        # Prometheus metrics exist only where they are served (METRICS_PORT).
+        metrics = self.metrics = Metrics() if settings.metrics_port is not None else None
+        if metrics is not None:
+            metrics.watch(self.delivery, pacer)
         self.dispatcher: Dispatcher = build_dispatcher(
-            settings, store, delivery=self.delivery, feeds=self.feeds
+            settings, store, delivery=self.delivery, feeds=self.feeds, metrics=metrics
         )
         self.background: BackgroundJobs = self.dispatcher["jobs"]
         self.scheduler = AsyncIOScheduler(timezone=settings.tz)
@@ -75,13 +82,15 @@ class Services:
         render_bundle = build_bundle_renderer(settings)
 
         async def feeds() -> None:
-            await poll_due_sources(
+            polled = await poll_due_sources(
                 http=self.feeds.http(),
                 store=store,
                 config=self.feeds.config,
                 tz=settings.tz,
                 on_published=self.delivery.wake,
             )
+            if metrics is not None:
+                metrics.polled(polled.reports)
 
         async def reminders() -> None:
             await send_due_reminders(store=store, tz=settings.tz, on_published=self.delivery.wake)
@@ -110,8 +119,19 @@ class Services:
                 next_run_time=datetime.now(settings.tz),  # a first run at start-up
             )
 
+        self.ops = None
+        if metrics is not None:
+            health = Health(
+                store,
+                self.supervisor,
+                self.scheduler,
+                self.delivery,
+                settings.health_max_delivery_age,
+            )
+            self.ops = Ops(health, metrics, store)
+
     def start(self) -> None:
-        self.supervisor.start("delivery", self.delivery.run)
+        self.supervisor.start(DELIVERY_TASK, self.delivery.run)
         self.scheduler.start()
 
     async def close(self) -> None:
@@ -155,11 +175,27 @@ async def run_bot(settings: Settings) -> None:
     if reached is None:
         return
     services = Services(settings, store, bot, pacer)
+    ops = services.ops
+    # /healthz and /metrics on the webhook's own server when they share its port.
+    shared = (
+        ops is not None and settings.webhook_url and settings.metrics_port == settings.webhook_port
+    )
+    ops_runner = None
     try:
+        # First: a port taken by something else stops the start-up before any work begins.
+        if ops is not None and not shared:
+            assert settings.metrics_port is not None
+            ops_runner = await ops.serve(settings.metrics_host, settings.metrics_port)
+            log.info("health and metrics on %s:%s", settings.metrics_host, settings.metrics_port)
         services.start()
         freeze_startup_objects()
         if settings.webhook_url:
-            await serve_webhook(services.dispatcher, bot, settings)
+            await serve_webhook(
+                services.dispatcher,
+                bot,
+                settings,
+                more_routes=ops.add_routes if ops and shared else None,
+            )
         else:
             # A webhook left set (by an earlier run in webhook mode) would block getUpdates.
             await bot.delete_webhook(drop_pending_updates=False)
@@ -167,4 +203,6 @@ async def run_bot(settings: Settings) -> None:
             # aiogram stops polling on SIGTERM/SIGINT; everything else is stopped below.
             await poll(services.dispatcher, bot, settings)
     finally:
+        if ops_runner is not None:
+            await ops_runner.cleanup()
         await services.close()
