@@ -253,31 +253,6 @@ def test_the_proxies_forward_the_webhook_path_and_nothing_else() -> None:
     assert "WEBHOOK_URL=https://bot.example.org/telegram/webhook" in readme
 
 
-def docker_runs() -> bool:
-    if shutil.which("docker") is None:
-        return False
-    probe = subprocess.run(["docker", "info"], capture_output=True, check=False, timeout=30)
-    return probe.returncode == 0
-
-
-@pytest.mark.skipif(not docker_runs(), reason="no Docker daemon here")
-def test_the_image_builds_and_its_entry_point_answers() -> None:
-    subprocess.run(
-        ["docker", "build", "-f", "deploy/Dockerfile", "-t", "visnyk:test", "."],
-        cwd=ROOT,
-        check=True,
-        timeout=1500,
-    )
-    result = subprocess.run(
-        ["docker", "run", "--rm", "visnyk:test", "--help"],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    assert "backup" in result.stdout
-
-
 def test_what_the_dockerfile_copies_builds_the_package_with_its_data(tmp_path: Path) -> None:
     """The image's `pip install .`, on the files its COPY lines bring: the wheel holds the
     entry point, the translations and the migrations."""
