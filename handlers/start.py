@@ -94,6 +94,7 @@ def help_text(access: Access | None) -> str:
             "/correct 42 — " + _("new text for item №42, edited everywhere it was sent"),
             "/retract 42 — " + _("withdraw item №42 from every chat"),
             "/report 42 — " + _("how item №42 was delivered"),
+            "/cancel — " + _("leave a command midway"),
         ]
     if access is not None and access.is_coordinator:
         lines += [

@@ -20,11 +20,20 @@ from handlers.editors.changes import (
     cmd_report,
     cmd_retract,
     on_correct_apply,
+    on_correct_not_draft,
     on_correct_text,
     on_retract_confirm,
 )
 from handlers.editors.keyboards import EditorAction, EditorCb
-from handlers.editors.push import PushFlow, cmd_push, on_push_region, on_push_send, on_push_text
+from handlers.editors.push import (
+    PushFlow,
+    cmd_push,
+    on_push_not_draft,
+    on_push_region,
+    on_push_region_text,
+    on_push_send,
+    on_push_text,
+)
 from handlers.editors.steps import cmd_cancel, on_cancel, on_not_text, on_stale
 from handlers.filters import HasRole
 from storage.roles import Role
@@ -47,9 +56,14 @@ def router() -> Router:
     messages.register(cmd_retract, Command("retract"))
     messages.register(cmd_report, Command("report"))
     not_command = ~F.text.startswith("/")
-    messages.register(on_push_text, PushFlow.text, F.text, not_command)
-    messages.register(on_correct_text, CorrectFlow.text, F.text, not_command)
+    messages.register(on_push_region_text, PushFlow.region, F.text, not_command)
+    drafting = StateFilter(PushFlow.text, PushFlow.confirm)
+    correcting = StateFilter(CorrectFlow.text, CorrectFlow.confirm)
+    messages.register(on_push_text, drafting, F.text, not_command)
+    messages.register(on_correct_text, correcting, F.text, not_command)
     messages.register(on_not_text, StateFilter(PushFlow.text, CorrectFlow.text), ~F.text)
+    messages.register(on_push_not_draft, PushFlow.confirm, ~F.text)
+    messages.register(on_correct_not_draft, CorrectFlow.confirm, ~F.text)
 
     buttons = editors.callback_query
     action = EditorCb.filter

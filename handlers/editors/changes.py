@@ -21,9 +21,11 @@ from handlers.editors.keyboards import EditorAction, EditorCb, cancel_keyboard, 
 from handlers.editors.steps import (
     close_keyboard,
     copy_sender,
+    drop_preview,
     edit_or_ignore,
     editable_item,
     live_item,
+    not_a_draft,
     settled,
 )
 from handlers.editors.texts import (
@@ -82,14 +84,17 @@ async def cmd_correct(
 
 async def on_correct_text(
     message: Message,
+    bot: Bot,
     state: FSMContext,
     access: Access,
     store: Storage,
     settings: Settings,
     i18n: I18n,
 ) -> None:
-    """The corrected text: a preview of the item as it will read everywhere."""
-    item_id = int((await state.get_data()).get("item_id", 0))
+    """The corrected text: a preview of the item as it will read everywhere. At the preview,
+    a new text replaces the draft."""
+    data = await state.get_data()
+    item_id = int(data.get("item_id", 0))
     item = await store.items.get(item_id)
     if item is None or not access.can_edit(item.region_code):
         await state.clear()
@@ -105,13 +110,31 @@ async def on_correct_text(
     if too_long(preview):
         await message.answer(_("The text is too long for one message. Please shorten it."))
         return
+    replacing = await state.get_state() == CorrectFlow.confirm.state
+    await drop_preview(bot, message.chat.id, data)
     await state.update_data(title=title, body_html=body_html)
     await state.set_state(CorrectFlow.confirm)
-    await message.answer("👁 " + _("The corrected item will read:"))
     await message.answer(
+        "👁 "
+        + (
+            _("The new text replaces the draft. The corrected item will read:")
+            if replacing
+            else _(
+                "The corrected item will read as below. Press “Correct” under it, or send a "
+                "new text to replace the draft:"
+            )
+        )
+    )
+    shown = await message.answer(
         preview,
         reply_markup=confirm_keyboard(EditorAction.CORRECT, "✏️ " + _("Correct"), item.id),
     )
+    await state.update_data(preview_id=shown.message_id)
+
+
+async def on_correct_not_draft(message: Message) -> None:
+    """Neither a button nor a new text at the /correct preview."""
+    await not_a_draft(message, _("Correct"))
 
 
 def _corrected(item: Item, title: str, body_html: str) -> Item:

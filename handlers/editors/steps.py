@@ -8,6 +8,7 @@ import contextlib
 import html
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
@@ -56,12 +57,24 @@ async def edit_or_ignore(
 
 async def close_keyboard(bot: Bot, message: MaybeInaccessibleMessageUnion | None) -> None:
     """Take the buttons off a message once they have been used."""
-    if message is None:
-        return
+    if message is not None:
+        await close_keyboard_of(bot, message.chat.id, message.message_id)
+
+
+async def close_keyboard_of(bot: Bot, chat_id: int, message_id: int) -> None:
+    """Take the buttons off a message by its id (one a flow asked its question with)."""
     with contextlib.suppress(TelegramAPIError):
         await bot.edit_message_reply_markup(
-            chat_id=message.chat.id, message_id=message.message_id, reply_markup=None
+            chat_id=chat_id, message_id=message_id, reply_markup=None
         )
+
+
+async def drop_preview(bot: Bot, chat_id: int, data: dict[str, Any]) -> None:
+    """The buttons off the flow's last preview (`data`: the flow's), which a new draft
+    replaces."""
+    preview_id = data.get("preview_id")
+    if isinstance(preview_id, int):
+        await close_keyboard_of(bot, chat_id, preview_id)
 
 
 def copy_sender(bot: Bot, delivery: DeliveryWorker | None) -> Bot:
@@ -135,6 +148,17 @@ async def on_cancel(
 async def on_stale(callback: CallbackQuery, callback_answer: CallbackAnswer) -> None:
     """A flow's button pressed when that flow is no longer at that step."""
     stale(callback_answer, stale_text())
+
+
+async def not_a_draft(message: Message, button: str) -> None:
+    """A sticker or file at a preview, where only its buttons (`button`, then Cancel) or a
+    new text will do."""
+    await message.answer(
+        _(
+            "Press “{button}” or “Cancel” under the preview, or send a new text to replace "
+            "the draft."
+        ).format(button=button)
+    )
 
 
 async def on_not_text(message: Message) -> None:
