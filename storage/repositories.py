@@ -23,7 +23,7 @@ from storage.stats import StatsRepo
 
 _ITEM_COLUMNS = (
     "id, region_code, kind, title, summary, url, source_name, published_at, author_id, body_html, "
-    "reminder, cancellation"
+    "reminder, cancellation, photo"
 )
 
 # The same, named by the view readers read (for joins).
@@ -46,6 +46,7 @@ def _item(row: aiosqlite.Row) -> Item:
         body_html=row["body_html"],
         reminder=bool(row["reminder"]),
         cancellation=bool(row["cancellation"]),
+        photo=row["photo"],
     )
 
 

@@ -50,7 +50,7 @@ from handlers.editors.push import (
     on_push_send,
     on_push_text,
 )
-from handlers.editors.steps import cmd_cancel, on_cancel, on_not_text, on_stale
+from handlers.editors.steps import cmd_cancel, on_cancel, on_not_a_post, on_not_text, on_stale
 from handlers.filters import HasRole
 from storage.roles import Role
 
@@ -78,8 +78,10 @@ def router() -> Router:
     drafting = StateFilter(PushFlow.text, PushFlow.confirm)
     correcting = StateFilter(CorrectFlow.text, CorrectFlow.confirm)
     messages.register(on_push_text, drafting, F.text, not_command)
+    messages.register(on_push_text, drafting, F.photo)
     messages.register(on_correct_text, correcting, F.text, not_command)
-    messages.register(on_not_text, StateFilter(PushFlow.text, CorrectFlow.text), ~F.text)
+    messages.register(on_not_a_post, PushFlow.text, ~F.text)
+    messages.register(on_not_text, CorrectFlow.text, ~F.text)
     messages.register(on_push_not_draft, PushFlow.confirm, ~F.text)
     messages.register(on_correct_not_draft, CorrectFlow.confirm, ~F.text)
     messages.register(on_reschedule_when, RescheduleFlow.when, F.text, not_command)

@@ -19,16 +19,18 @@ from aiogram.utils.i18n import gettext as _
 from domain.dates import event_html
 from domain.formatting import SUMMARY_LIMIT, item_message, retraction_notice, trim
 from handlers.editors.copies import Spreading, spread_correction
-from handlers.editors.drafts import draft, too_long
+from handlers.editors.drafts import draft
 from handlers.editors.keyboards import EditorAction, EditorCb, cancel_keyboard, confirm_keyboard
 from handlers.editors.steps import (
     close_keyboard,
     copy_sender,
+    draft_problem,
     drop_preview,
     edit_or_ignore,
     editable_item,
     live_item,
     not_a_draft,
+    send_preview,
     settled,
 )
 from handlers.editors.texts import (
@@ -134,9 +136,10 @@ async def on_correct_text(
             return
         title, body_html = text_parts
         draft_data = {"title": title, "body_html": body_html}
-    preview = item_message(_corrected(item, title, body_html), settings.tz, i18n.current_locale)
-    if too_long(preview):
-        await message.answer(_("The text is too long for one message. Please shorten it."))
+    corrected = _corrected(item, title, body_html)
+    problem = draft_problem(corrected, settings, i18n)
+    if problem is not None:
+        await message.answer(problem)
         return
     replacing = await state.get_state() == CorrectFlow.confirm.state
     await drop_preview(bot, message.chat.id, data)
@@ -153,9 +156,11 @@ async def on_correct_text(
             )
         )
     )
-    shown = await message.answer(
-        preview,
-        reply_markup=confirm_keyboard(EditorAction.CORRECT, "✏️ " + _("Correct"), item.id),
+    shown = await send_preview(
+        message,
+        corrected,
+        item_message(corrected, settings.tz, i18n.current_locale),
+        confirm_keyboard(EditorAction.CORRECT, "✏️ " + _("Correct"), item.id),
     )
     await state.update_data(preview_id=shown.message_id)
 

@@ -17,7 +17,7 @@ from aiogram.utils.i18n import gettext as _
 from domain.formatting import item_message
 from domain.named_regions import parse_regions
 from domain.regions import get_region
-from handlers.editors.drafts import draft, too_long
+from handlers.editors.drafts import draft, photo_of
 from handlers.editors.keyboards import (
     EditorAction,
     EditorCb,
@@ -28,9 +28,11 @@ from handlers.editors.keyboards import (
 from handlers.editors.steps import (
     close_keyboard,
     close_keyboard_of,
+    draft_problem,
     drop_preview,
     edit_or_ignore,
     not_a_draft,
+    send_preview,
 )
 from handlers.editors.texts import (
     progress_text,
@@ -180,8 +182,8 @@ async def on_push_text(
     settings: Settings,
     i18n: I18n,
 ) -> None:
-    """The editor's text for /push: a preview exactly as subscribers will get it. At the
-    preview, a new text replaces the draft."""
+    """The editor's news for /push, a text or a photo with its caption: a preview exactly as
+    subscribers will get it. At the preview, new news replaces the draft."""
     lang = i18n.current_locale
     data = await state.get_data()
     code = data.get("region_code", "")
@@ -189,9 +191,14 @@ async def on_push_text(
         await state.clear()
         await message.answer(refusal_for(code, lang))
         return
+    photo = photo_of(message)
     parts = draft(message)
     if parts is None:
-        await message.answer(_("The text is empty. Send the news as a text message."))
+        await message.answer(
+            _("Add a caption to the photo: its first line becomes the headline.")
+            if photo
+            else _("The text is empty. Send the news as a text message.")
+        )
         return
     title, body_html = parts
     item = Item(
@@ -205,14 +212,15 @@ async def on_push_text(
         published_at=datetime.now(UTC),  # what subscribers will see, give or take a minute
         author_id=access.user_id,
         body_html=body_html,
+        photo=photo,
     )
-    preview = item_message(item, settings.tz, lang)
-    if too_long(preview):
-        await message.answer(_("The text is too long for one message. Please shorten it."))
+    problem = draft_problem(item, settings, i18n)
+    if problem is not None:
+        await message.answer(problem)
         return
     replacing = await state.get_state() == PushFlow.confirm.state
     await drop_preview(bot, message.chat.id, data)
-    await state.update_data(title=title, body_html=body_html)
+    await state.update_data(title=title, body_html=body_html, photo=photo)
     await state.set_state(PushFlow.confirm)
     region = region_name(code, lang)
     await message.answer(
@@ -226,8 +234,11 @@ async def on_push_text(
             )
         ).format(region=region)
     )
-    shown = await message.answer(
-        preview, reply_markup=confirm_keyboard(EditorAction.SEND, "📤 " + _("Send"))
+    shown = await send_preview(
+        message,
+        item,
+        item_message(item, settings.tz, lang),
+        confirm_keyboard(EditorAction.SEND, "📤 " + _("Send")),
     )
     await state.update_data(preview_id=shown.message_id)
 
@@ -262,6 +273,7 @@ async def on_push_send(
         return
     await state.clear()  # before publishing: a second press finds no flow to finish
     await close_keyboard(bot, callback.message)
+    photo = data.get("photo")
     published = await store.outbox.publish(
         NewItem(
             code,
@@ -270,6 +282,7 @@ async def on_push_send(
             kind=ItemKind.BREAKING,
             author_id=access.user_id,
             body_html=body_html,
+            photo=photo if isinstance(photo, str) else None,
         )
     )
     if delivery is not None:

@@ -21,11 +21,15 @@ from aiogram.types import (
     Message,
 )
 from aiogram.utils.callback_answer import CallbackAnswer
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from handlers.editors.texts import stale_text
+from domain.formatting import item_message
+from handlers.editors.drafts import caption_problem, too_long
+from handlers.editors.texts import renders, stale_text
 from handlers.filters import Access
 from handlers.news import stale
+from infra.settings import Settings
 from jobs.delivery import DeliveryWorker
 from storage.models import Item
 from storage.repositories import Storage
@@ -75,6 +79,25 @@ async def drop_preview(bot: Bot, chat_id: int, data: dict[str, Any]) -> None:
     preview_id = data.get("preview_id")
     if isinstance(preview_id, int):
         await close_keyboard_of(bot, chat_id, preview_id)
+
+
+def draft_problem(item: Item, settings: Settings, i18n: I18n) -> str | None:
+    """Why an item cannot go out as the editor wrote it (too long for one message, or for a
+    photo's caption, in any language); None when it can."""
+    if item.photo is not None:
+        return caption_problem(renders(item, settings, i18n).values())
+    if too_long(item_message(item, settings.tz, i18n.current_locale)):
+        return _("The text is too long for one message. Please shorten it.")
+    return None
+
+
+async def send_preview(
+    message: Message, item: Item, preview: str, markup: InlineKeyboardMarkup
+) -> Message:
+    """The item as subscribers will get it: a photo with its caption, or a message."""
+    if item.photo is not None:
+        return await message.answer_photo(item.photo, caption=preview, reply_markup=markup)
+    return await message.answer(preview, reply_markup=markup)
 
 
 def copy_sender(bot: Bot, delivery: DeliveryWorker | None) -> Bot:
@@ -163,9 +186,14 @@ async def not_a_draft(message: Message, button: str) -> None:
 
 async def on_not_text(message: Message) -> None:
     """A photo, sticker or file where a flow waits for text."""
+    await message.answer(_("Please send the text as a message, or /cancel."))
+
+
+async def on_not_a_post(message: Message) -> None:
+    """A sticker, file or voice where /push waits for the news."""
     await message.answer(
         _(
-            "Please send the text as a plain message (photos and files are not supported yet), "
+            "Please send the news as a text, or as a photo with the text as its caption, "
             "or /cancel."
         )
     )
