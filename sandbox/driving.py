@@ -246,6 +246,11 @@ class Driving(MessageStore):
         """The highest message id in a chat so far (0 if none): the `since` of wait_for."""
         return self._last_id.get(chat_id, 0)
 
+    def arrivals(self, chat_id: int) -> list[float]:
+        """When each send to a chat that counts against the limits arrived (time.monotonic(),
+        edits included, deletions not), since the limits were last set."""
+        return list(self._flood.arrivals.get(chat_id, ()))
+
     def delivered_counts(self) -> dict[int, int]:
         """chat id -> how many messages the bot sent there (deleted ones included)."""
         return dict(self._sent_by_chat)
