@@ -5,8 +5,10 @@ Each change is a short guided flow (aiogram FSM, kept in the database, so it sur
 that ends in a preview and a confirmation button. Rights are checked at every step, the last
 button included: callback data and flow data come from outside and prove nothing.
 
-The routing is here; the flows are in `push` and `changes`, what they share in `steps`, and
-their texts, keyboards and drafts (an editor's message read as an item) beside them.
+The routing is here; the flows are in `push`, `changes` (/correct, /retract, /report),
+`reschedule` and `cancel_event`, what they share in `steps` and `copies` (a correction spread
+to every copy), and their texts, keyboards and drafts (an editor's message read as an item)
+beside them.
 """
 
 from __future__ import annotations
@@ -14,6 +16,12 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter, or_f
 
+from handlers.editors.cancel_event import (
+    CancelEventFlow,
+    cmd_cancel_event,
+    on_cancel_event_confirm,
+    on_cancel_event_text,
+)
 from handlers.editors.changes import (
     CorrectFlow,
     RetractFlow,
@@ -26,20 +34,6 @@ from handlers.editors.changes import (
     on_retract_confirm,
     on_retract_text,
 )
-from handlers.editors.event_changes import (
-    CancelEventFlow,
-    RescheduleFlow,
-    cmd_cancel_event,
-    cmd_reschedule,
-    on_cancel_event_confirm,
-    on_cancel_event_text,
-    on_keep_date,
-    on_keep_place,
-    on_reschedule_apply,
-    on_reschedule_confirm_text,
-    on_reschedule_place,
-    on_reschedule_when,
-)
 from handlers.editors.keyboards import EditorAction, EditorCb
 from handlers.editors.push import (
     PushFlow,
@@ -49,6 +43,16 @@ from handlers.editors.push import (
     on_push_region_text,
     on_push_send,
     on_push_text,
+)
+from handlers.editors.reschedule import (
+    RescheduleFlow,
+    cmd_reschedule,
+    on_keep_date,
+    on_keep_place,
+    on_reschedule_apply,
+    on_reschedule_confirm_text,
+    on_reschedule_place,
+    on_reschedule_when,
 )
 from handlers.editors.steps import cmd_cancel, on_cancel, on_not_a_post, on_not_text, on_stale
 from handlers.filters import HasRole

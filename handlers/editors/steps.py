@@ -24,6 +24,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
+from domain.dates import format_when
 from domain.formatting import item_message
 from handlers.editors.drafts import caption_problem, too_long
 from handlers.editors.texts import renders, stale_text
@@ -31,6 +32,7 @@ from handlers.filters import Access
 from handlers.news import stale
 from infra.settings import Settings
 from jobs.delivery import DeliveryWorker
+from storage.events import Event, EventDetails
 from storage.models import Item
 from storage.repositories import Storage
 
@@ -134,6 +136,29 @@ async def live_item(
         await message.answer(_("Item № {id} was retracted.").format(id=item.id))
         return None
     return item
+
+
+async def announced_event(
+    message: Message, command: CommandObject, store: Storage, access: Access, usage: str
+) -> tuple[Item, Event] | None:
+    """The announcement a command names and its live event; else the editor is told why not."""
+    item = await live_item(message, command, store, access, usage)
+    if item is None:
+        return None
+    event = await store.events.of_item(item.id)
+    if event is None:
+        await message.answer(
+            _("Item №\u00a0{id} is not an event's announcement.").format(id=item.id)
+        )
+        return None
+    if event.cancelled:
+        await message.answer(_("This event is cancelled already."))
+        return None
+    return item, event
+
+
+def when_of(event: Event | EventDetails, settings: Settings) -> str:
+    return format_when(event.starts_at, event.ends_at, event.all_day, settings.tz)
 
 
 async def settled(unsettled: Callable[[], Awaitable[int]]) -> None:

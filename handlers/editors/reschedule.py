@@ -1,7 +1,6 @@
-"""An event after its announcement: /reschedule (a new date or place, edited into every copy
-of the announcement and of its reminders, the reminders moved) and /cancel_event (a notice to
-every chat that got it, the reminders dropped). Both name the announcement's number, as
-/correct does, and ask before they change anything."""
+"""/reschedule: an announced event's new date or place, edited into every copy of its
+announcement and of the reminders published of it; the reminders move with it. It names the
+announcement's number, as /correct does, and previews before it changes anything."""
 
 from __future__ import annotations
 
@@ -16,15 +15,15 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
-from aiogram.utils.i18n import I18n, ngettext
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from domain.dates import DateError, event_html, format_when, parse_when
 from domain.formatting import SUMMARY_LIMIT, item_message, trim
 from handlers.editors.copies import Spreading, spread_correction
 from handlers.editors.keyboards import EditorAction, EditorCb, confirm_keyboard
-from handlers.editors.steps import close_keyboard, live_item
-from handlers.editors.texts import item_label, number, stale_text
+from handlers.editors.steps import announced_event, close_keyboard, when_of
+from handlers.editors.texts import item_label, stale_text
 from handlers.events.announce import PLACE_LIMIT
 from handlers.events.texts import date_problem, reminders_promise, too_long, when_question
 from handlers.filters import Access
@@ -35,7 +34,7 @@ from infra.settings import Settings
 from jobs.delivery import DeliveryWorker
 from jobs.reminders import DEFAULT_OFFSETS
 from storage.events import Event, EventDetails
-from storage.models import Item, ItemKind, NewItem, from_timestamp
+from storage.models import from_timestamp
 from storage.repositories import Storage
 
 
@@ -43,36 +42,6 @@ class RescheduleFlow(StatesGroup):
     when = State()
     place = State()
     confirm = State()
-
-
-class CancelEventFlow(StatesGroup):
-    confirm = State()
-
-
-async def announced_event(
-    message: Message, command: CommandObject, store: Storage, access: Access, usage: str
-) -> tuple[Item, Event] | None:
-    """The announcement a command names and its live event; else the editor is told why not."""
-    item = await live_item(message, command, store, access, usage)
-    if item is None:
-        return None
-    event = await store.events.of_item(item.id)
-    if event is None:
-        await message.answer(
-            _("Item №\u00a0{id} is not an event's announcement.").format(id=item.id)
-        )
-        return None
-    if event.cancelled:
-        await message.answer(_("This event is cancelled already."))
-        return None
-    return item, event
-
-
-def when_of(event: Event | EventDetails, settings: Settings) -> str:
-    return format_when(event.starts_at, event.ends_at, event.all_day, settings.tz)
-
-
-# --- /reschedule ---------------------------------------------------------------------------
 
 
 async def cmd_reschedule(
@@ -337,116 +306,3 @@ async def _event_in_flow(
 async def on_reschedule_confirm_text(message: Message) -> None:
     """Text at the /reschedule preview."""
     await message.answer(_("Press “{button}” or “Cancel” above.").format(button=_("Reschedule")))
-
-
-# --- /cancel_event -------------------------------------------------------------------------
-
-
-async def cmd_cancel_event(
-    message: Message,
-    command: CommandObject,
-    state: FSMContext,
-    access: Access,
-    store: Storage,
-    settings: Settings,
-) -> None:
-    """/cancel_event <id>: after a confirmation, the event is called off."""
-    await state.clear()
-    usage = _("Usage: /cancel_event <announcement number>, for example: /cancel_event 42")
-    found = await announced_event(message, command, store, access, usage)
-    if found is None:
-        return
-    item, event = found
-    await state.set_state(CancelEventFlow.confirm)
-    await state.set_data({"item_id": item.id})
-    await message.answer(
-        "⚠️ "
-        + _("Cancel the event {label}, {when}?").format(
-            label=item_label(item), when=when_of(event, settings)
-        )
-        + "\n"
-        + _(
-            "Every chat that got its announcement gets a notice that the event is cancelled, "
-            "its reminders will not come, and it leaves /events."
-        ),
-        reply_markup=confirm_keyboard(
-            EditorAction.CANCEL_EVENT,
-            "❌ " + _("Cancel the event"),
-            item.id,
-            cancel="↩️ " + _("Keep it"),
-        ),
-    )
-
-
-async def on_cancel_event_confirm(
-    callback: CallbackQuery,
-    callback_data: EditorCb,
-    callback_answer: CallbackAnswer,
-    bot: Bot,
-    state: FSMContext,
-    access: Access,
-    store: Storage,
-    settings: Settings,
-    delivery: DeliveryWorker | None,
-) -> None:
-    """ "Cancel the event" confirmed: the notice goes out, the reminders are dropped."""
-    item_id = int((await state.get_data()).get("item_id", 0))
-    event = await store.events.of_item(item_id)
-    if event is None or event.cancelled or callback_data.item_id != item_id:
-        await state.clear()
-        stale(callback_answer, stale_text())
-        return
-    if not access.can_edit(event.region_code):
-        await state.clear()
-        stale(callback_answer, _("This item is not from your regions."))
-        return
-    await state.clear()
-    await close_keyboard(bot, callback.message)
-    notice = NewItem(
-        region_code=event.region_code,
-        title=event.title,
-        published_at=datetime.now(UTC),
-        kind=ItemKind.EVENT,
-        author_id=access.user_id,
-        body_html=event_html(event, settings.tz),
-        cancellation=True,  # "The event is cancelled" in each reader's language
-    )
-    published = await store.events.cancel_with_notice(event.id, notice, editor=access.user_id)
-    chat_id = callback.message.chat.id if callback.message else callback.from_user.id
-    if published is None:
-        await bot.send_message(chat_id, stale_text())
-        return
-    if delivery is not None:
-        delivery.wake()
-    callback_answer.text = _("Cancelled.")
-    told = (
-        ngettext(
-            "The notice goes to {count} chat that got the announcement.",
-            "The notice goes to {count} chats that got the announcement.",
-            published.deliveries,
-        ).format(count=number(published.deliveries))
-        if published.deliveries
-        else _("No chat got the announcement, so there is no one to tell.")
-    )
-    await bot.send_message(
-        chat_id,
-        "✅ "
-        + _("The event {label} is cancelled.").format(label=item_label_of(event))
-        + "\n"
-        + told
-        + "\n"
-        + _("Its reminders will not come, and it is gone from /events."),
-    )
-
-
-def item_label_of(event: Event) -> str:
-    return f"№\u00a0{event.item_id} «{html.escape(trim(event.title, 80))}»"
-
-
-async def on_cancel_event_text(message: Message) -> None:
-    """Text where /cancel_event waits for a button."""
-    await message.answer(
-        _("Press “{button}” or “{keep}” above.").format(
-            button=_("Cancel the event"), keep=_("Keep it")
-        )
-    )
