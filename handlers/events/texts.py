@@ -65,7 +65,11 @@ def date_problem(reason: str) -> str:
 
 
 def too_long(limit: int) -> str:
-    return _("That is too long: {limit} characters at most.").format(limit=limit)
+    return ngettext(
+        "That is too long: {limit} character at most.",
+        "That is too long: {limit} characters at most.",
+        limit,
+    ).format(limit=number(limit))
 
 
 def event_block(number: int, event: Event, settings: Settings, lang: str) -> str:
