@@ -58,6 +58,8 @@ def item_block(item: Item, tz: ZoneInfo, lang: str) -> str:
     title = html.escape(trim(item.title, TITLE_LIMIT))
     if item.reminder:
         title = "⏰ " + html.escape(_("Reminder")) + ": " + title
+    if item.cancellation:
+        title = "❌ " + html.escape(_("Cancelled")) + ": " + title
     url = safe_url(item.url)
     # A link already stands out; only a title without one is set in bold.
     title_line = f'<a href="{html.escape(url)}">{title}</a>' if url else f"<b>{title}</b>"
@@ -166,6 +168,8 @@ def item_message(item: Item, tz: ZoneInfo, lang: str) -> str:
         lines[0] = "🔴 <b>" + html.escape(_("Breaking")) + ":</b> " + lines[0]
     if item.reminder:
         lines.insert(0, "⏰ <b>" + html.escape(_("Reminder")) + "</b>")
+    if item.cancellation:
+        lines.insert(0, "❌ <b>" + html.escape(_("The event is cancelled")) + "</b>")
     footer = [local_time(item.published_at, tz)]
     if item.source_name:
         footer.insert(0, html.escape(trim(item.source_name, 100)))

@@ -6,6 +6,8 @@ import html
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
@@ -25,6 +27,16 @@ async def unknown_command(message: Message) -> None:
             command=html.escape(command[:64])
         )
     )
+
+
+async def cancel_whatever(message: Message, state: FSMContext) -> None:
+    """/cancel that no flow took: a flow whose own router no longer lets this user in (a role
+    revoked midway) ends here, and with no flow there is nothing to cancel."""
+    if await state.get_state() is None:
+        await message.answer(_("There is nothing to cancel."))
+        return
+    await state.clear()
+    await message.answer(_("Cancelled."))
 
 
 async def plain_text(message: Message, bot: Bot, store: Storage, pages: Pages, i18n: I18n) -> None:
@@ -52,6 +64,7 @@ async def stale_button(callback: CallbackQuery, callback_answer: CallbackAnswer)
 def router() -> Router:
     fallback = Router(name=__name__)
     private = F.chat.type == ChatType.PRIVATE
+    fallback.message.register(cancel_whatever, Command("cancel"))  # in any chat
     fallback.message.register(unknown_command, private, F.text.startswith("/"))
     fallback.message.register(plain_text, private, F.text)
     fallback.message.register(anything_else, private)

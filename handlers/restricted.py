@@ -21,6 +21,8 @@ PRIVILEGED_COMMANDS = (
     "correct",
     "retract",
     "report",
+    "reschedule",
+    "cancel_event",
     # coordinators
     "network",
     "members",

@@ -91,9 +91,13 @@ def help_text(access: Access | None) -> str:
             "📝 <b>" + _("For editors") + "</b>",
             "/push — " + _("a breaking item: region, text, preview, send"),
             "/announce — " + _("an event with its date and place; reminders go by themselves"),
-            "/correct 42 — " + _("new text for item №42, edited everywhere it was sent"),
-            "/retract 42 — " + _("withdraw item №42 from every chat"),
-            "/report 42 — " + _("how item №42 was delivered"),
+            "/correct 42 — " + _("new text for item №\u00a042, edited everywhere it was sent"),
+            "/retract 42 — " + _("withdraw item №\u00a042 from every chat"),
+            "/report 42 — " + _("how item №\u00a042 was delivered"),
+            "/reschedule 42 — " + _("a new date or place for the event of announcement №\u00a042"),
+            "/cancel_event 42 — "
+            + _("cancelling that event, with a notice to every chat that got it"),
+            "/cancel — " + _("leave a command midway"),
         ]
     if access is not None and access.is_coordinator:
         lines += [

@@ -32,6 +32,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
+from aiogram.methods import SendPhoto
 from aiogram.types import LinkPreviewOptions
 
 from infra.log_context import bind
@@ -409,6 +410,7 @@ class DeliveryWorker:
         chat = await self.store.chat_settings.get(delivery.chat_id)
         moment = self.clock()
         silent = False
+        photo: str | None = None  # the item is a photo, its text the caption
         if delivery.bundle_id is not None:  # a digest, or the list after quiet hours
             text = await self.store.chat_settings.bundle_text(delivery.bundle_id)
             if text is None:
@@ -425,6 +427,7 @@ class DeliveryWorker:
                 return _final(delivery, DeliveryStatus.CANCELLED, "item deleted")
             language = "en" if delivery.language == "en" else "uk"
             text = self._text(item, delivery.revision, language)
+            photo = item.photo
         attempts = delivery.attempts + 1
         plain = False
         paid = self.limits.paid_broadcast
@@ -440,6 +443,7 @@ class DeliveryWorker:
                         paid=paid,
                         silent=silent,
                         previews=chat.previews and delivery.bundle_id is None,
+                        photo=photo,
                     )
             except TelegramRetryAfter as exc:
                 self.stats.rate_limited += 1
@@ -491,9 +495,23 @@ class DeliveryWorker:
         paid: bool,
         silent: bool = False,
         previews: bool = False,
+        photo: str | None = None,
     ) -> int:
         """The copy's message id; the fast path when the bot's session has nothing in
-        between (the worker's own bot), aiogram's otherwise."""
+        between (the worker's own bot), aiogram's otherwise. With `photo` (a file id), the
+        copy is that photo with `text` as its caption."""
+        if photo is not None:
+            sent = await self.bot(
+                SendPhoto(
+                    chat_id=chat_id,
+                    photo=photo,
+                    caption=text,
+                    parse_mode=parse_mode,
+                    allow_paid_broadcast=paid or None,
+                    disable_notification=silent or None,
+                )
+            )
+            return sent.message_id
         session = self.bot.session
         if isinstance(session, JsonAiohttpSession) and not session.middleware:
             return await session.send_copy(

@@ -125,7 +125,16 @@ def count(changed: Changed) -> Counter[CopyChange | None]:
 
 
 def _edit(bot: Bot, copy: DeliveredCopy, text: str) -> Callable[[], Awaitable[object]]:
-    """The edit of one copy in place, ready to call through the limiter."""
+    """The edit of one copy in place (a photo's caption, or a message's text), ready to call
+    through the limiter."""
+    if copy.caption:
+        return partial(
+            bot.edit_message_caption,
+            caption=text,
+            chat_id=copy.chat_id,
+            message_id=copy.message_id,
+            parse_mode="HTML",
+        )
     return partial(
         bot.edit_message_text,
         text=text,

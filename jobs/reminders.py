@@ -15,8 +15,9 @@ from storage.repositories import Storage
 
 log = logging.getLogger(__name__)
 
+DAY, HOUR = 86_400, 3_600  # seconds
 # Seconds before an event's start: a day and an hour.
-DEFAULT_OFFSETS = (86_400, 3_600)
+DEFAULT_OFFSETS = (DAY, HOUR)
 
 
 def reminder_item(reminder: Reminder, tz: ZoneInfo, now: datetime) -> NewItem:

@@ -19,8 +19,8 @@ The public surface, all a test needs:
     `click` (any callback data), `press` (a button by its label), `my_chat_member`,
     `enqueue_update`;
   - observing the bot: `sent(chat_id)` -> `SentMessage`s, `wait_for`, `wait_until`,
-    `last_message_id`, `delivered_counts`, `stats()`, `callback_answers`, `commands`,
-    `calls`, `errors`;
+    `last_message_id`, `delivered_counts`, `arrivals`, `stats()`, `callback_answers`,
+    `commands`, `calls`, `errors`;
   - knowing when the bot is done: `quiet(settle, timeout)` (every update taken, no request
     in flight, for `settle` seconds), `in_flight`, `pending_updates`;
   - a sample RSS feed that gains a headline every `feed_interval` seconds:

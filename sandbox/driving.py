@@ -50,8 +50,11 @@ class Driving(MessageStore):
         user_id: int | None = None,
         reply_to_message_id: int | None = None,
         document: tuple[str, bytes] | None = None,
+        photo: tuple[str, bytes] | None = None,
     ) -> dict[str, Any]:
-        """A user writes `text` (with `document`: a file with that caption) in a chat."""
+        """A user writes `text` in a chat; with `document` or `photo` ((file name, content)):
+        a file or a photo with that caption. The photo's file_id is then one the bot may
+        send again (`sendPhoto`)."""
         chat = self._ensure_chat(chat_id)
         if user_id is None:
             if chat["type"] != "private":
@@ -72,10 +75,16 @@ class Driving(MessageStore):
         if chat["type"] == "channel":
             message["sender_chat"] = chat
         entities = _command_entities(text)
-        if document is not None:
-            name, content = document
-            record = self._register_file(name, content, None, "documents")
-            message["document"] = self._document_object(record)
+        if document is not None or photo is not None:
+            if photo is not None:
+                name, content = photo
+                record = self._register_file(name, content, None, "photos")
+                message["photo"] = self._photo_object(record)
+            else:
+                assert document is not None
+                name, content = document
+                record = self._register_file(name, content, None, "documents")
+                message["document"] = self._document_object(record)
             if text:
                 message["caption"] = text
                 if entities:
@@ -241,6 +250,11 @@ class Driving(MessageStore):
     def last_message_id(self, chat_id: int) -> int:
         """The highest message id in a chat so far (0 if none): the `since` of wait_for."""
         return self._last_id.get(chat_id, 0)
+
+    def arrivals(self, chat_id: int) -> list[float]:
+        """When each send to a chat that counts against the limits arrived (time.monotonic(),
+        edits included, deletions not), since the limits were last set."""
+        return list(self._flood.arrivals.get(chat_id, ()))
 
     def delivered_counts(self) -> dict[int, int]:
         """chat id -> how many messages the bot sent there (deleted ones included)."""

@@ -59,6 +59,7 @@ class FloodControl:
         self._all: collections.deque[float] = collections.deque()  # all sends, last second
         self._groups: dict[int, collections.deque[float]] = {}  # the last minute, per group
         self.accepted: list[tuple[float, bool]] = []  # (arrival, paid) of every accepted send
+        self.arrivals: dict[int, list[float]] = {}  # chat -> when its accepted sends arrived
 
     def take(self, chat_id: int, chat_type: str, paid: bool, now: float) -> None:
         """Count a send arriving at `now` (time.monotonic()), or raise TooFastError."""
@@ -68,6 +69,7 @@ class FloodControl:
             else:
                 self._take_lenient(chat_id, chat_type, paid, now)
         self.accepted.append((now, paid))
+        self.arrivals.setdefault(chat_id, []).append(now)
 
     # --- strict --------------------------------------------------------------------------
 

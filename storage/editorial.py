@@ -25,6 +25,7 @@ class DeliveredCopy:
     language: str  # "uk" or "en": the language it was rendered in
     sent_at: float
     delivery_id: int = 0
+    caption: bool = False  # a photo's copy: its text is a caption
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,8 +161,10 @@ class EditorialRepo:
             params += (below_revision,)
         async with self._db.transaction() as connection:
             cursor = await connection.execute(
-                "SELECT d.id, d.chat_id, d.message_id, c.language, d.sent_at "
+                "SELECT d.id, d.chat_id, d.message_id, c.language, d.sent_at, "
+                "i.photo IS NOT NULL "
                 "FROM deliveries AS d JOIN chats AS c ON c.id = d.chat_id "
+                "LEFT JOIN items AS i ON i.id = d.item_id "
                 f"WHERE {where} AND {_CLAIMABLE} ORDER BY d.id",
                 params,
             )
@@ -178,6 +181,7 @@ class EditorialRepo:
                 "en" if row[3] == "en" else "uk",
                 float(row[4] or time.time()),
                 delivery_id=row[0],
+                caption=bool(row[5]),
             )
             for row in rows
         ]
@@ -244,8 +248,9 @@ class EditorialRepo:
     async def delivered(self, item_id: int) -> list[DeliveredCopy]:
         """Copies Telegram holds: sent deliveries with their message ids."""
         rows = await self._db.fetchall(
-            "SELECT d.chat_id, d.message_id, c.language, d.sent_at, d.id FROM deliveries AS d "
-            "JOIN chats AS c ON c.id = d.chat_id "
+            "SELECT d.chat_id, d.message_id, c.language, d.sent_at, d.id, i.photo IS NOT NULL "
+            "FROM deliveries AS d JOIN chats AS c ON c.id = d.chat_id "
+            "LEFT JOIN items AS i ON i.id = d.item_id "
             "WHERE d.item_id = ? AND d.status = 'sent' AND d.message_id IS NOT NULL "
             "ORDER BY d.id",
             (item_id,),
@@ -257,6 +262,7 @@ class EditorialRepo:
                 "en" if row[2] == "en" else "uk",
                 float(row[3] or time.time()),
                 delivery_id=row[4],
+                caption=bool(row[5]),
             )
             for row in rows
         ]

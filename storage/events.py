@@ -13,7 +13,7 @@ import aiosqlite
 from storage.audit import log_action
 from storage.db import Database
 from storage.models import NewItem, Published, from_timestamp, to_timestamp
-from storage.sql import enqueue_deliveries, insert_item
+from storage.sql import capped, enqueue_deliveries, insert_item
 
 _ALL_DAY_SECONDS = 86_400
 _TIMED_SECONDS = 7_200  # an event with a start time and no end: over two hours after it
@@ -56,6 +56,18 @@ class NewEvent:
     place: str
     description: str
     created_by: int
+
+
+@dataclass(frozen=True, slots=True)
+class EventDetails:
+    """What an editor may change of an event after it was announced."""
+
+    title: str
+    starts_at: datetime
+    ends_at: datetime | None
+    all_day: bool
+    place: str
+    description: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +180,14 @@ class EventsRepo:
         )
         return _event(row) if row else None
 
+    async def of_item(self, item_id: int) -> Event | None:
+        """The event an item announces (cancelled or not); None when it announces none or
+        was retracted."""
+        row = await self._db.fetchone(
+            f"SELECT {_EVENT_COLUMNS} FROM {_VISIBLE_EVENTS} WHERE e.item_id = ?", (item_id,)
+        )
+        return _event(row) if row else None
+
     async def upcoming(
         self, regions: Collection[str] | None, now: float, limit: int = 10
     ) -> list[Event]:
@@ -254,6 +274,134 @@ class EventsRepo:
                     "DELETE FROM reminders WHERE event_id = ? AND sent_at IS NULL", (event_id,)
                 )
         return changed
+
+    async def revise(
+        self,
+        event_id: int,
+        details: EventDetails,
+        body_html: str,
+        *,
+        summary: str,
+        editor: int,
+        action: str,
+        offsets: Sequence[int],
+        now: float | None = None,
+    ) -> dict[int, int] | None:
+        """Change a live event (title, time, place, description) and the text of its
+        announcement and of the reminders published of it (`body_html`, which they share;
+        `summary`: the announcement's), together; reminders move with a new start. Logs who
+        did it (`action`: "correct", "reschedule"). Returns the new revision of each item
+        changed (the announcement first), or None when the event is cancelled or its
+        announcement retracted."""
+        moment = int(time.time() if now is None else now)
+        start = to_timestamp(details.starts_at)
+        try:
+            async with self._db.transaction() as connection:
+                cursor = await connection.execute(
+                    "SELECT e.item_id, e.starts_at FROM events AS e "
+                    "JOIN items AS i ON i.id = e.item_id "
+                    "WHERE e.id = ? AND e.cancelled = 0 AND i.retracted_at IS NULL",
+                    (event_id,),
+                )
+                row = await cursor.fetchone()
+                await cursor.close()
+                if row is None:
+                    return None
+                item_id, old_start = int(row[0]), int(row[1])
+                await connection.execute(
+                    "UPDATE events SET title = ?, starts_at = ?, ends_at = ?, all_day = ?, "
+                    "place = ?, description = ? WHERE id = ?",
+                    (
+                        details.title,
+                        start,
+                        to_timestamp(details.ends_at) if details.ends_at else None,
+                        int(details.all_day),
+                        details.place,
+                        details.description,
+                        event_id,
+                    ),
+                )
+                if start != old_start:
+                    await _plan(connection, event_id, start, offsets, moment)
+                cursor = await connection.execute(
+                    "UPDATE items SET title = ?, body_html = ?, updated_at = ?, "
+                    "summary = CASE WHEN id = ? THEN ? ELSE summary END, "
+                    "revision = revision + 1 "
+                    "WHERE (id = ? OR (event_id = ? AND reminder = 1)) AND retracted_at IS NULL "
+                    "RETURNING id, revision",
+                    (
+                        capped(details.title),
+                        body_html,
+                        moment,
+                        item_id,
+                        summary,
+                        item_id,
+                        event_id,
+                    ),
+                )
+                revisions = {int(row[0]): int(row[1]) for row in await cursor.fetchall()}
+                await cursor.close()
+                await connection.execute(
+                    "INSERT INTO audit_log (at, user_id, action, item_id, details) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (moment, editor, action, item_id, details.title[:200]),
+                )
+        finally:
+            self._items_changed()
+        ordered = {item_id: revisions.pop(item_id)} if item_id in revisions else {}
+        return ordered | dict(sorted(revisions.items()))
+
+    async def cancel_with_notice(
+        self, event_id: int, notice: NewItem, *, editor: int, now: float | None = None
+    ) -> Published | None:
+        """Cancel a live event: its reminders not sent yet are dropped, and the copies of
+        its announcement and reminders not sent yet (due, or held for a digest) will not go;
+        `notice` goes to every chat that got (or is getting) one of them. Together, and
+        logged. None when the event is cancelled already or its announcement retracted."""
+        moment = int(time.time() if now is None else now)
+        try:
+            async with self._db.transaction() as connection:
+                cursor = await connection.execute(
+                    "UPDATE events SET cancelled = 1 WHERE id = ? AND cancelled = 0 "
+                    "AND item_id IN (SELECT id FROM items WHERE retracted_at IS NULL) "
+                    "RETURNING item_id",
+                    (event_id,),
+                )
+                row = await cursor.fetchone()
+                await cursor.close()
+                if row is None:
+                    return None
+                announcement = int(row[0])
+                await connection.execute(
+                    "DELETE FROM reminders WHERE event_id = ? AND sent_at IS NULL", (event_id,)
+                )
+                family = "SELECT id FROM items WHERE id = ? OR event_id = ?"
+                await connection.execute(
+                    "UPDATE deliveries SET status = 'cancelled', error = 'event cancelled' "
+                    f"WHERE status IN ('pending', 'held') AND item_id IN ({family})",
+                    (announcement, event_id),
+                )
+                item_id = await insert_item(connection, replace(notice, event_id=event_id), moment)
+                if item_id is None:
+                    raise ValueError("the cancellation was not stored")
+                cursor = await connection.execute(
+                    "INSERT INTO deliveries (item_id, chat_id, priority, created_at) "
+                    "SELECT DISTINCT ?, d.chat_id, 1, ? FROM deliveries AS d "
+                    "JOIN chats AS c ON c.id = d.chat_id AND c.active = 1 "
+                    "WHERE d.status IN ('sent', 'sending', 'bundled') "
+                    f"AND d.item_id IN ({family})",
+                    (item_id, moment, announcement, event_id),
+                )
+                count = cursor.rowcount
+                await cursor.close()
+                await connection.execute(
+                    "INSERT INTO audit_log (at, user_id, action, item_id, details) "
+                    "VALUES (?, ?, 'cancel_event', ?, ?)",
+                    (moment, editor, announcement, notice.title[:200]),
+                )
+        finally:
+            self._items_changed()
+        return Published(item_id, count)
 
     async def reschedule(
         self,

@@ -33,6 +33,8 @@ class Item:
     author_id: int | None = None  # the editor who pushed or announced it
     body_html: str | None = None  # an editor's formatted text, Telegram HTML (already safe)
     reminder: bool = False  # of an event; "Reminder" is added in the reader's language
+    cancellation: bool = False  # of an event; "Cancelled" is added in the reader's language
+    photo: str | None = None  # Telegram's file id: the item is this photo, its text the caption
 
     @property
     def is_breaking(self) -> bool:
@@ -53,7 +55,10 @@ class NewItem:
     author_id: int | None = None
     body_html: str | None = None  # Telegram HTML, e.g. aiogram's Message.html_text
     reminder: bool = False
-    event_id: int | None = None  # of a reminder: its event (retracted with its announcement)
+    cancellation: bool = False  # tells that its event is cancelled
+    photo: str | None = None  # Telegram's file id of the photo the text is the caption of
+    event_id: int | None = None  # of a reminder or cancellation: its event (retracted with
+    # its announcement)
     # From feeds, for de-duplication (see migration 0003).
     source_id: int | None = None
     guid: str | None = None

@@ -23,7 +23,7 @@ from storage.stats import OpsRepo, StatsRepo
 
 _ITEM_COLUMNS = (
     "id, region_code, kind, title, summary, url, source_name, published_at, author_id, body_html, "
-    "reminder"
+    "reminder, cancellation, photo"
 )
 
 # The same, named by the view readers read (for joins).
@@ -45,6 +45,8 @@ def _item(row: aiosqlite.Row) -> Item:
         author_id=row["author_id"],
         body_html=row["body_html"],
         reminder=bool(row["reminder"]),
+        cancellation=bool(row["cancellation"]),
+        photo=row["photo"],
     )
 
 

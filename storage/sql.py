@@ -22,8 +22,8 @@ async def insert_item(
     cursor = await connection.execute(
         f"{verb} INTO items (region_code, kind, title, summary, url, source_name, published_at, "
         "created_at, source_id, guid, canonical_url, title_key, day, author_id, body_html, "
-        "reminder, event_id) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "reminder, event_id, cancellation, photo) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             item.region_code,
             item.kind.value,
@@ -42,6 +42,8 @@ async def insert_item(
             item.body_html,
             int(item.reminder),
             item.event_id,
+            int(item.cancellation),
+            item.photo,
         ),
     )
     inserted = cursor.rowcount > 0

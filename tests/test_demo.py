@@ -74,7 +74,7 @@ def test_an_announcement_is_published_and_reaches_the_subscriber(tmp_path: Path)
     assert "Скасовано" not in output
     sent = after(output, "Беріть рукавиці")
     assert "[1] ✅ Надіслати" in sent
-    assert "Анонс надіслано" in sent
+    assert "Анонс №\u00a0" in sent and "надіслано" in sent
     copy = sent[sent.index("bot → Олена (2001):") :]
     assert "Толока в парку" in copy and "Парк Коцюбинського" in copy
 

@@ -18,6 +18,10 @@ class EditorAction(StrEnum):
     SEND = "send"  # /push: publish the previewed item
     CORRECT = "correct"  # /correct: apply the previewed text
     RETRACT = "retract"  # /retract: confirmed
+    KEEP_DATE = "keep_date"  # /reschedule: the date stays, only the place changes
+    KEEP_PLACE = "keep_place"  # /reschedule: the place stays
+    RESCHEDULE = "reschedule"  # /reschedule: apply the previewed announcement
+    CANCEL_EVENT = "cancel_event"  # /cancel_event: confirmed
     CANCEL = "cancel"  # any flow, any step
 
 
@@ -33,10 +37,15 @@ def cancel_keyboard() -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def confirm_keyboard(action: EditorAction, label: str, item_id: int = 0) -> InlineKeyboardMarkup:
+def confirm_keyboard(
+    action: EditorAction, label: str, item_id: int = 0, cancel: str | None = None
+) -> InlineKeyboardMarkup:
+    """`label` does `action`; the other button (`cancel`, or "Cancel") leaves the flow."""
     builder = InlineKeyboardBuilder()
     builder.button(text=label, callback_data=EditorCb(action=action, item_id=item_id))
-    builder.button(text="✖️ " + _("Cancel"), callback_data=EditorCb(action=EditorAction.CANCEL))
+    builder.button(
+        text=cancel or "✖️ " + _("Cancel"), callback_data=EditorCb(action=EditorAction.CANCEL)
+    )
     builder.adjust(2)
     return builder.as_markup()
 

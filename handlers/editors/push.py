@@ -17,7 +17,7 @@ from aiogram.utils.i18n import gettext as _
 from domain.formatting import item_message
 from domain.named_regions import parse_regions
 from domain.regions import get_region
-from handlers.editors.drafts import draft, too_long
+from handlers.editors.drafts import draft, photo_of
 from handlers.editors.keyboards import (
     EditorAction,
     EditorCb,
@@ -25,7 +25,15 @@ from handlers.editors.keyboards import (
     confirm_keyboard,
     push_regions_keyboard,
 )
-from handlers.editors.steps import close_keyboard, edit_or_ignore
+from handlers.editors.steps import (
+    close_keyboard,
+    close_keyboard_of,
+    draft_problem,
+    drop_preview,
+    edit_or_ignore,
+    not_a_draft,
+    send_preview,
+)
 from handlers.editors.texts import (
     progress_text,
     refusal_for,
@@ -36,6 +44,7 @@ from handlers.editors.texts import (
 )
 from handlers.filters import Access
 from handlers.news import stale
+from handlers.region_step import TypedRegion, city_line, not_a_region, read_region
 from infra.background import BackgroundJobs
 from infra.settings import Settings
 from jobs.delivery import DeliveryWorker
@@ -53,29 +62,89 @@ class PushFlow(StatesGroup):
 
 
 async def cmd_push(
-    message: Message, command: CommandObject, state: FSMContext, access: Access, i18n: I18n
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    state: FSMContext,
+    access: Access,
+    i18n: I18n,
 ) -> None:
     """/push [region]: start a breaking item; without a region, a keyboard of the editor's."""
     lang = i18n.current_locale
     await state.clear()
     args = (command.args or "").strip()
-    if args:
+    if not args:
+        await ask_region(message, bot, state, access, lang)
+        return
+    typed = read_region(args, access)
+    if typed.region is None:
         named = parse_regions(args)
-        if len(named.regions) == 1 and not named.not_found:
-            code = named.regions[0].code
-            if access.can_edit(code):
-                await state.set_state(PushFlow.text)
-                await state.set_data({"region_code": code})
-                await message.answer(text_prompt(code, lang), reply_markup=cancel_keyboard())
-                return
-            await message.answer(refusal_for(code, lang))
-        else:
-            await message.answer(_("Name one region, or choose it below."))
+        lead = _("Name one region, or choose it below.") if named.regions else not_a_region(args)
+        await ask_region(message, bot, state, access, lang, lead)
+        return
+    await take_region(message, bot, state, access, typed, lang)
+
+
+async def ask_region(
+    message: Message, bot: Bot, state: FSMContext, access: Access, lang: str, lead: str = ""
+) -> None:
+    """The region question with the editor's regions as buttons (`lead`: said first); an
+    earlier one loses its buttons."""
+    await close_question(message, bot, state)
     await state.set_state(PushFlow.region)
-    await message.answer(
-        "🔴 <b>" + _("Breaking news") + "</b>\n" + _("Which region is it for?"),
+    question = await message.answer(
+        (lead + "\n\n" if lead else "")
+        + "🔴 <b>"
+        + _("Breaking news")
+        + "</b>\n"
+        + _("Which region is it for? Choose it below or type its name."),
         reply_markup=push_regions_keyboard(access, lang),
     )
+    await state.set_data({"question_id": question.message_id})
+
+
+async def take_region(
+    message: Message,
+    bot: Bot,
+    state: FSMContext,
+    access: Access,
+    typed: TypedRegion,
+    lang: str,
+) -> None:
+    """A region typed (with /push or at its question): on to the text, or the question again
+    when the editor may not publish there."""
+    assert typed.region is not None
+    code = typed.region.code
+    if not typed.allowed:
+        await ask_region(message, bot, state, access, lang, refusal_for(code, lang))
+        return
+    await close_question(message, bot, state)
+    await state.set_state(PushFlow.text)
+    await state.set_data({"region_code": code})
+    city = city_line(typed, lang)
+    await message.answer(
+        (city + "\n" if city else "") + text_prompt(code, lang), reply_markup=cancel_keyboard()
+    )
+
+
+async def close_question(message: Message, bot: Bot, state: FSMContext) -> None:
+    """The buttons off the region question the flow asked last, if any."""
+    question_id = (await state.get_data()).get("question_id")
+    if isinstance(question_id, int):
+        await close_keyboard_of(bot, message.chat.id, question_id)
+
+
+async def on_push_region_text(
+    message: Message, bot: Bot, state: FSMContext, access: Access, i18n: I18n
+) -> None:
+    """A region's name typed at the /push region question."""
+    lang = i18n.current_locale
+    text = message.text or ""
+    typed = read_region(text, access)
+    if typed.region is None:
+        await ask_region(message, bot, state, access, lang, not_a_region(text))
+        return
+    await take_region(message, bot, state, access, typed, lang)
 
 
 async def on_push_region(
@@ -106,18 +175,30 @@ async def on_push_region(
 
 
 async def on_push_text(
-    message: Message, state: FSMContext, access: Access, settings: Settings, i18n: I18n
+    message: Message,
+    bot: Bot,
+    state: FSMContext,
+    access: Access,
+    settings: Settings,
+    i18n: I18n,
 ) -> None:
-    """The editor's text for /push: a preview exactly as subscribers will get it."""
+    """The editor's news for /push, a text or a photo with its caption: a preview exactly as
+    subscribers will get it. At the preview, new news replaces the draft."""
     lang = i18n.current_locale
-    code = (await state.get_data()).get("region_code", "")
+    data = await state.get_data()
+    code = data.get("region_code", "")
     if not access.can_edit(code):
         await state.clear()
         await message.answer(refusal_for(code, lang))
         return
+    photo = photo_of(message)
     parts = draft(message)
     if parts is None:
-        await message.answer(_("The text is empty. Send the news as a text message."))
+        await message.answer(
+            _("Add a caption to the photo: its first line becomes the headline.")
+            if photo
+            else _("The text is empty. Send the news as a text message.")
+        )
         return
     title, body_html = parts
     item = Item(
@@ -131,22 +212,40 @@ async def on_push_text(
         published_at=datetime.now(UTC),  # what subscribers will see, give or take a minute
         author_id=access.user_id,
         body_html=body_html,
+        photo=photo,
     )
-    preview = item_message(item, settings.tz, lang)
-    if too_long(preview):
-        await message.answer(_("The text is too long for one message. Please shorten it."))
+    problem = draft_problem(item, settings, i18n)
+    if problem is not None:
+        await message.answer(problem)
         return
-    await state.update_data(title=title, body_html=body_html)
+    replacing = await state.get_state() == PushFlow.confirm.state
+    await drop_preview(bot, message.chat.id, data)
+    await state.update_data(title=title, body_html=body_html, photo=photo)
     await state.set_state(PushFlow.confirm)
+    region = region_name(code, lang)
     await message.answer(
         "👁 "
-        + _("This is how subscribers in {region} will see it:").format(
-            region=region_name(code, lang)
-        )
+        + (
+            _("The new text replaces the draft. This is how subscribers in {region} will see it:")
+            if replacing
+            else _(
+                "This is how subscribers in {region} will see it. Press “Send” under it, or "
+                "send a new text to replace the draft:"
+            )
+        ).format(region=region)
     )
-    await message.answer(
-        preview, reply_markup=confirm_keyboard(EditorAction.SEND, "📤 " + _("Send"))
+    shown = await send_preview(
+        message,
+        item,
+        item_message(item, settings.tz, lang),
+        confirm_keyboard(EditorAction.SEND, "📤 " + _("Send")),
     )
+    await state.update_data(preview_id=shown.message_id)
+
+
+async def on_push_not_draft(message: Message) -> None:
+    """Neither a button nor a new text at the /push preview."""
+    await not_a_draft(message, _("Send"))
 
 
 async def on_push_send(
@@ -174,6 +273,7 @@ async def on_push_send(
         return
     await state.clear()  # before publishing: a second press finds no flow to finish
     await close_keyboard(bot, callback.message)
+    photo = data.get("photo")
     published = await store.outbox.publish(
         NewItem(
             code,
@@ -182,6 +282,7 @@ async def on_push_send(
             kind=ItemKind.BREAKING,
             author_id=access.user_id,
             body_html=body_html,
+            photo=photo if isinstance(photo, str) else None,
         )
     )
     if delivery is not None:

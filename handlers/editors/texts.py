@@ -95,8 +95,8 @@ def text_prompt(region_code: str, lang: str) -> str:
         [
             "✍️ " + _("Breaking news for {region}.").format(region=region_name(region_code, lang)),
             _(
-                "Send the text as one message; the first line becomes the headline. "
-                "Bold, italics and links are kept."
+                "Send the text as one message, or a photo with the text as its caption; the "
+                "first line becomes the headline. Bold, italics and links are kept."
             ),
         ]
     )

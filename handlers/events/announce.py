@@ -24,7 +24,7 @@ from aiogram.utils.i18n import gettext as _
 
 from domain.dates import DateError, event_html, format_when, parse_when
 from domain.formatting import item_message, trim
-from domain.regions import get_region
+from domain.regions import Region, get_region
 from handlers.events.keyboards import (
     AnnounceCb,
     cancel_keyboard,
@@ -32,9 +32,16 @@ from handlers.events.keyboards import (
     regions_keyboard,
     skip_keyboard,
 )
-from handlers.events.texts import date_problem, too_long, when_question
+from handlers.events.texts import (
+    announced_text,
+    date_problem,
+    reminders_promise,
+    too_long,
+    when_question,
+)
 from handlers.filters import Access
 from handlers.news import stale
+from handlers.region_step import city_line, not_a_region, read_region
 from infra.settings import Settings
 from jobs.delivery import DeliveryWorker
 from jobs.reminders import DEFAULT_OFFSETS
@@ -73,11 +80,14 @@ def announcement(data: dict[str, Any], settings: Settings) -> tuple[NewEvent, st
 
 async def drop_keyboard(bot: Bot, message: Any) -> None:
     """Take the buttons off a message whose step is done (a failed edit changes nothing)."""
-    if message is None:
-        return
+    if message is not None:
+        await drop_keyboard_of(bot, message.chat.id, message.message_id)
+
+
+async def drop_keyboard_of(bot: Bot, chat_id: int, message_id: int) -> None:
     with contextlib.suppress(TelegramBadRequest):
         await bot.edit_message_reply_markup(
-            chat_id=message.chat.id, message_id=message.message_id, reply_markup=None
+            chat_id=chat_id, message_id=message_id, reply_markup=None
         )
 
 
@@ -120,13 +130,47 @@ async def show_preview(
     )
 
 
-async def cmd_announce(message: Message, state: FSMContext, access: Access, i18n: I18n) -> None:
+async def cmd_announce(
+    message: Message, bot: Bot, state: FSMContext, access: Access, i18n: I18n
+) -> None:
     """/announce: start a new event's announcement with its region."""
     await state.clear()
+    await ask_region(message, bot, state, access, i18n.current_locale)
+
+
+async def ask_region(
+    message: Message, bot: Bot, state: FSMContext, access: Access, lang: str, lead: str = ""
+) -> None:
+    """The region question with the editor's regions as buttons (`lead`: said first); an
+    earlier one loses its buttons."""
+    question_id = (await state.get_data()).get("question_id")
+    if isinstance(question_id, int):
+        await drop_keyboard_of(bot, message.chat.id, question_id)
     await state.set_state(AnnounceFlow.region)
-    await message.answer(
-        "🗓 <b>" + _("New event") + "</b>\n" + _("Choose the region to announce it in:"),
-        reply_markup=regions_keyboard(access, i18n.current_locale),
+    question = await message.answer(
+        (lead + "\n\n" if lead else "")
+        + "🗓 <b>"
+        + _("New event")
+        + "</b>\n"
+        + _("Choose the region to announce it in, or type its name:"),
+        reply_markup=regions_keyboard(access, lang),
+    )
+    await state.set_data({"question_id": question.message_id})
+
+
+async def region_chosen(
+    bot: Bot, chat_id: int, state: FSMContext, region: Region, lang: str, city: str = ""
+) -> None:
+    """On to the title, in the chosen region."""
+    await state.update_data(region_code=region.code)
+    await state.set_state(AnnounceFlow.title)
+    await bot.send_message(
+        chat_id,
+        (city + "\n" if city else "")
+        + _("Region: {region}.").format(region=html.escape(region.short(lang)))
+        + "\n"
+        + _("What is the event called? Send its title."),
+        reply_markup=cancel_keyboard(),
     )
 
 
@@ -144,16 +188,32 @@ async def on_region(
     if region is None or not access.can_edit(region.code):
         stale(callback_answer, _("You cannot announce events in this region."))
         return
-    await state.update_data(region_code=region.code)
-    await state.set_state(AnnounceFlow.title)
     await drop_keyboard(bot, callback.message)
-    await bot.send_message(
-        callback.from_user.id if callback.message is None else callback.message.chat.id,
-        _("Region: {region}.").format(region=html.escape(region.name(i18n.current_locale)))
-        + "\n"
-        + _("What is the event called? Send its title."),
-        reply_markup=cancel_keyboard(),
-    )
+    chat_id = callback.from_user.id if callback.message is None else callback.message.chat.id
+    await region_chosen(bot, chat_id, state, region, i18n.current_locale)
+
+
+async def on_region_text(
+    message: Message, bot: Bot, state: FSMContext, access: Access, i18n: I18n
+) -> None:
+    """A region's name typed at the region question: as if its button was pressed, or the
+    question again."""
+    lang = i18n.current_locale
+    text = message.text or ""
+    typed = read_region(text, access)
+    if typed.region is None:
+        await ask_region(message, bot, state, access, lang, not_a_region(text))
+        return
+    if not typed.allowed:
+        refusal = "⛔ " + _("You cannot announce events in {region}.").format(
+            region=html.escape(typed.region.short(lang))
+        )
+        await ask_region(message, bot, state, access, lang, refusal)
+        return
+    question_id = (await state.get_data()).get("question_id")
+    if isinstance(question_id, int):
+        await drop_keyboard_of(bot, message.chat.id, question_id)
+    await region_chosen(bot, message.chat.id, state, typed.region, lang, city_line(typed, lang))
 
 
 async def on_title(message: Message, state: FSMContext, access: Access) -> None:
@@ -279,18 +339,18 @@ async def on_send(
         author_id=access.user_id,
         body_html=body,
     )
-    _event_id, published = await store.events.create(event, item, DEFAULT_OFFSETS, now=time.time())
+    event_id, published = await store.events.create(event, item, DEFAULT_OFFSETS, now=time.time())
     if delivery is not None:
         delivery.wake()
     await drop_keyboard(bot, callback.message)
+    planned = [offset for offset, _due, _sent in await store.events.reminders(event_id)]
     chat_id = callback.message.chat.id if callback.message else callback.from_user.id
     await bot.send_message(
         chat_id,
         "✅ "
-        + _(
-            "Announced. Chats to receive it: {count}. Reminders will follow a day and an hour "
-            "before the start."
-        ).format(count=published.deliveries),
+        + announced_text(published.item_id, published.deliveries)
+        + "\n"
+        + reminders_promise(planned, event.starts_at <= datetime.now(UTC)),
     )
 
 
@@ -311,10 +371,6 @@ async def cmd_cancel(message: Message, state: FSMContext) -> None:
 
 async def on_not_text(message: Message) -> None:
     await message.answer(_("Please send text, or /cancel."))
-
-
-async def on_region_text(message: Message) -> None:
-    await message.answer(_("Choose the region with the buttons above, or /cancel."))
 
 
 async def on_preview_text(message: Message) -> None:
