@@ -26,6 +26,7 @@ from handlers.members.names import AdmitReading, admit_readings
 from handlers.members.queries import card
 from handlers.members.texts import day, not_found, refusal, region_label, status_label
 from handlers.news import stale
+from handlers.places import city_lines
 from handlers.subscriptions.steps import edit_message
 from infra.settings import Settings
 from storage.members import Member, MemberFields, MemberStatus
@@ -116,6 +117,11 @@ async def admit_question(
     return question, admit_keyboard()
 
 
+def with_city(text: str, reading: AdmitReading, lang: str) -> str:
+    """The answer to /admit, after a line saying which oblast a typed city is in."""
+    return "\n".join([*city_lines([reading.city], lang), text])
+
+
 async def cmd_admit(
     message: Message,
     command: CommandObject,
@@ -146,7 +152,7 @@ async def cmd_admit(
         )
         return
     text, markup = await admit_question(readings[0], store, state, access, lang)
-    await message.answer(text, reply_markup=markup)
+    await message.answer(with_city(text, readings[0], lang), reply_markup=markup)
 
 
 async def on_reading(
@@ -170,8 +176,9 @@ async def on_reading(
     if not chosen or callback.message is None:
         stale(callback_answer, _("This button is out of date. Try /admit again."))
         return
-    text, markup = await admit_question(chosen[0], store, state, access, i18n.current_locale)
-    await edit_message(bot, callback.message, markup, text)
+    lang = i18n.current_locale
+    text, markup = await admit_question(chosen[0], store, state, access, lang)
+    await edit_message(bot, callback.message, markup, with_city(text, chosen[0], lang))
 
 
 async def on_admit(

@@ -19,6 +19,7 @@ from handlers.members.keyboards import MemberCb, card_keyboard, choice_keyboard,
 from handlers.members.names import find_members
 from handlers.members.texts import card_text, network_text, not_found, page_text
 from handlers.news import stale
+from handlers.places import city_lines
 from handlers.subscriptions.steps import edit_message
 from infra.settings import Settings
 from storage.members import NETWORK_NOTE, Member, MemberChange
@@ -42,14 +43,16 @@ async def cmd_members(
     lang = i18n.current_locale
     args = (command.args or "").strip()
     scope = ""
+    where: list[str] = []
     if args:
         matched = match_region(args)
         if matched.region is None:
             await message.answer(not_found(args, matched.suggestions, lang))
             return
         scope = matched.region.code
+        where = city_lines([matched.city], lang)
     text, markup = await members_page(store, access, scope, 0, lang)
-    await message.answer(text, reply_markup=markup)
+    await message.answer("\n".join([*where, text]), reply_markup=markup)
 
 
 async def cmd_member(
