@@ -35,6 +35,7 @@ PRIVILEGED_COMMANDS = (
     "roles",
     "sources",
     "addsource",
+    "movesource",
     "delsource",
     "stats",
 )

@@ -149,7 +149,7 @@ async def on_region(
     await drop_keyboard(bot, callback.message)
     await bot.send_message(
         callback.from_user.id if callback.message is None else callback.message.chat.id,
-        _("Region: {region}.").format(region=html.escape(region.name(i18n.current_locale)))
+        _("Region: {region}.").format(region=html.escape(region.short(i18n.current_locale)))
         + "\n"
         + _("What is the event called? Send its title."),
         reply_markup=cancel_keyboard(),

@@ -12,6 +12,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from domain.formatting import trim
 from domain.regions import get_region
+from handlers.keyboards import cancel_label
 from handlers.members.names import AdmitReading
 from handlers.members.texts import status_label
 from storage.members import Member, MemberStatus
@@ -101,7 +102,7 @@ def readings_keyboard(readings: Sequence[AdmitReading], lang: str) -> InlineKeyb
             text=trim(f"{reading.region.short(lang)} · «{reading.name}»", 60),
             callback_data=AdmitReadingCb(words=reading.words),
         )
-    builder.button(text="✖️ " + _("Cancel"), callback_data=MemberCb(action=MemberAction.CANCEL))
+    builder.button(text=cancel_label(), callback_data=MemberCb(action=MemberAction.CANCEL))
     builder.adjust(1)
     return builder.as_markup()
 
@@ -110,5 +111,5 @@ def admit_keyboard() -> InlineKeyboardMarkup:
     """Under the /admit question."""
     builder = InlineKeyboardBuilder()
     builder.button(text="✅ " + _("Admit"), callback_data=MemberCb(action=MemberAction.ADMIT))
-    builder.button(text="✖️ " + _("Cancel"), callback_data=MemberCb(action=MemberAction.CANCEL))
+    builder.button(text=cancel_label(), callback_data=MemberCb(action=MemberAction.CANCEL))
     return builder.as_markup()
