@@ -103,7 +103,7 @@ def help_text(access: Access | None) -> str:
             "🤝 <b>" + _("For coordinators of the network") + "</b>",
             "/network — " + _("the network at a glance"),
             "/members — " + _("members of your regions"),
-            "/member " + _("name or №") + " — " + _("a member's card and history"),
+            "/member " + _("name or №") + " — " + _("a member's card: history, changes, event"),
             "/admit " + _("Lviv") + " " + _("Name") + " — " + _("admit a member"),
             "/suspend 7 " + _("reason") + " — " + _("suspend member №7"),
             "/export_members — " + _("the list as CSV; /import_members in reply to a CSV"),
