@@ -62,6 +62,8 @@ async def test_a_city_that_is_not_a_centre_says_which_oblast_it_is(
     [unsubscribed] = await client.send("/unsubscribe Маріуполь, Кривий Ріг")
     assert "Маріуполь — це Донеччина." in unsubscribed.plain_text
     assert line in unsubscribed.plain_text
+    [events] = await client.send("/events Кривий Ріг")
+    assert events.plain_text.startswith("📍 " + line + "\n🗓 ")
     english = client.as_user(777, language="en")
     [read] = await english.send("Kryvyi Rih")
     assert read.plain_text.startswith("📍 Kryvyi Rih is in Dnipropetrovsk Oblast.")
