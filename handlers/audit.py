@@ -81,8 +81,9 @@ def _member(data: Mapping[str, Any], lang: str) -> str:
 
 
 def _text(value: object, limit: int = 80) -> str:
-    text = str(value or "")
-    return f"«{html.escape(trim(text, limit))}»" if text else "—"
+    """A value in quotation marks: «» outside, „“ for those inside it («ГО „Місто“»)."""
+    text = trim(str(value or ""), limit).replace("«", "„").replace("»", "“")
+    return f"«{html.escape(text)}»" if text else "—"
 
 
 def _item_details(entry: AuditEntry, lang: str) -> tuple[str, str]:

@@ -172,7 +172,7 @@ async def test_a_card_edits_name_contact_and_notes_each_confirmed_and_audited(
     [roles] = await client.as_user(ADMIN_ID).send("/roles")
     assert (
         f"Змінено назву: ГО «Відкрите місто Львова» (№{member.id}, Львівщина) — "
-        "«ГО «Відкрите місто»» → «ГО «Відкрите місто Львова»»" in roles.plain_text
+        "«ГО „Відкрите місто“» → «ГО „Відкрите місто Львова“»" in roles.plain_text
     )
 
 
