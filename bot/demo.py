@@ -16,13 +16,21 @@ import logging
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
 from pydantic import SecretStr
 
 from bot.app import Services, Ticks
-from bot.demo_data import DEMO_ITEMS, DEMO_MEMBERS, DEMO_NETWORK_NOTE
+from bot.demo_data import (
+    CONFERENCE_ANNOUNCEMENT,
+    CONFERENCE_EVENT,
+    DEMO_ITEMS,
+    DEMO_MEMBERS,
+    DEMO_NETWORK_NOTE,
+    DEMO_NETWORK_NOTE_EN,
+)
 from bot.factory import build_bot, build_pacer, open_storage, poll
 from bot.terminal import (
     DEMO_CHANNEL_ID,
@@ -58,6 +66,8 @@ async def load_demo_data(
     sample feed as a source; once: a demo database that has them keeps them."""
     if await store.items.count() == 0:
         await store.items.add_many(DEMO_ITEMS)
+        # Before anyone subscribes: the announcement of a past event goes to nobody.
+        await store.events.create(CONFERENCE_EVENT, CONFERENCE_ANNOUNCEMENT, offsets=())
         await store.chats.upsert(DEMO_USER_ID, ChatType.PRIVATE, None, "uk")
         await store.subscriptions.add(DEMO_USER_ID, [DEMO_REGION])
     await load_demo_members(store)
@@ -66,11 +76,18 @@ async def load_demo_data(
 
 
 async def load_demo_members(store: Storage) -> None:
-    """The network's members named in the source document, once; nobody is granted anything
-    (the demo admin may act as a coordinator anyway)."""
+    """The network's members named in the source document, once, noted as having taken part in
+    the conference where they were admitted; nobody is granted anything (the demo admin may
+    act as a coordinator anyway)."""
     if await store.members.count() == 0:
-        await store.members.apply(DEMO_MEMBERS, by=DEMO_ADMIN_ID)
+        conference = next(
+            (e for e in await store.events.latest(50) if e.title == CONFERENCE_EVENT.title), None
+        )
+        event_id = conference.id if conference else None
+        members = [replace(fields, event_id=event_id) for fields in DEMO_MEMBERS]
+        await store.members.apply(members, by=DEMO_ADMIN_ID)
         await store.members.set_note(NETWORK_NOTE, DEMO_NETWORK_NOTE)
+        await store.members.set_note(f"{NETWORK_NOTE}.en", DEMO_NETWORK_NOTE_EN)
 
 
 def demo_settings(settings: Settings, sandbox: BotAPISandbox, database: Path) -> Settings:

@@ -17,8 +17,10 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from domain.dates import event_html
+from storage.events import NewEvent
 from storage.members import MemberFields, MemberStatus
-from storage.models import NewItem
+from storage.models import ItemKind, NewItem
 
 KYIV = ZoneInfo("Europe/Kyiv")
 CHERNIHIV = "UA-74"
@@ -128,9 +130,38 @@ DEMO_MEMBERS: tuple[MemberFields, ...] = tuple(
         ("Полтавської", "UA-53"),
     )
 )
-# Shown under /network: what the document says of the network that no member row holds.
+# Shown under /network: what the document says of the network that no member row holds. The
+# note is data, so it is kept once per language (storage.members.NETWORK_NOTE): English
+# readers get the English one.
 DEMO_NETWORK_NOTE = (
     "Джерело каже, що Мережа «Моніторинг-Груп» об’єднує 13 регіонів України, але називає лише "
     "чотири з них — Львівську, Житомирську, Херсонську та Полтавську області, прийняті на "
     "конференції в Чернігові 23–24 травня. Тут показано лише їх."
+)
+DEMO_NETWORK_NOTE_EN = (
+    "The source says that the Monitoring Group network unites 13 regions of Ukraine, but names "
+    "only four of them: Lviv, Zhytomyr, Kherson and Poltava oblasts, admitted at the "
+    "conference in Chernihiv on 23–24 May. Only these are shown here."
+)
+
+# The conference itself, as an event (announced by the demo's admin): the four members are
+# noted as having taken part in it. The document gives the days, not the year; the demo takes
+# the year of its article (2025), and Chernihiv as the place.
+CONFERENCE_EVENT = NewEvent(
+    region_code=CHERNIHIV,
+    title="Всеукраїнська конференція з питань електронної демократії",
+    starts_at=_at(2025, 5, 23, 0, 0),
+    ends_at=_at(2025, 5, 25, 0, 0),  # all day on the 23rd and the 24th
+    all_day=True,
+    place="Чернігів",
+    description="",
+    created_by=1000,  # the demo's admin
+)
+CONFERENCE_ANNOUNCEMENT = NewItem(
+    region_code=CHERNIHIV,
+    title=CONFERENCE_EVENT.title,
+    kind=ItemKind.EVENT,
+    published_at=_at(2025, 5, 20, 10, 0),
+    author_id=1000,
+    body_html=event_html(CONFERENCE_EVENT, KYIV),
 )

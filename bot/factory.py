@@ -33,6 +33,7 @@ from bot.webhook import WebhookHandler
 from domain.formatting import Pages, bundle_messages, item_message, retraction_notice
 from domain.regions import REGIONS
 from handlers import build_router
+from handlers.people import RememberNames
 from infra.background import BackgroundJobs
 from infra.fitting_middleware import FitMiddleware
 from infra.i18n import LOCALES, N_, LanguageMiddleware, build_i18n
@@ -246,6 +247,7 @@ def build_dispatcher(
     throttle = ThrottleMiddleware(burst=settings.throttle_burst, rate=settings.throttle_rate)
     for observer in (dispatcher.message, dispatcher.channel_post, dispatcher.callback_query):
         observer.outer_middleware(throttle)
+    RememberNames(store, settings).setup(dispatcher)  # staff's names, for the audit log
     dispatcher.callback_query.middleware(CallbackAnswerMiddleware())
     dispatcher.include_router(build_router())
     dispatcher.startup.register(set_menu)

@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from domain.regions import Region, RegionMatch, match_region
+from domain.regions import City, Region, RegionMatch, match_region
 
 # Words people put between names: "Львів і Київ", "Lviv and Kyiv".
 _CONNECTORS = frozenset({"і", "й", "та", "и", "and", "&", "+"})
@@ -31,6 +31,9 @@ class NamedRegions:
 
     regions: tuple[Region, ...]  # in the order named, each once
     not_found: tuple[NotFound, ...]
+    # Regions named by a city that is not their centre («Кривий Ріг»), to say which oblast
+    # that is; each city once, in the order named.
+    cities: tuple[City, ...] = ()
 
 
 def parse_regions(text: str) -> NamedRegions:
@@ -42,42 +45,46 @@ def parse_regions(text: str) -> NamedRegions:
     """
     regions: dict[str, Region] = {}
     not_found: list[NotFound] = []
+    cities: dict[City, None] = {}
     budget = _MAX_WORDS
     for part in _SEPARATORS.split(text[:_MAX_QUERY]):
         words = part.split()[:budget]
         if not words:
             continue
         budget -= len(words)
-        found, missing = _read_part(words)
+        found, missing, by_city = _read_part(words)
         regions.update((region.code, region) for region in found if region.code not in regions)
         not_found.extend(missing)
+        cities.update(dict.fromkeys(by_city))
         if budget <= 0:
             break
-    return NamedRegions(tuple(regions.values()), tuple(not_found))
+    return NamedRegions(tuple(regions.values()), tuple(not_found), tuple(cities))
 
 
-def _read_part(words: Sequence[str]) -> tuple[list[Region], list[NotFound]]:
+def _read_part(words: Sequence[str]) -> tuple[list[Region], list[NotFound], list[City]]:
     found: list[Region] = []
     missing: list[NotFound] = []
+    cities: list[City] = []
     if len(words) > 1:
-        found, missing = _read_words(words)
+        found, missing, cities = _read_words(words)
         # Several names, or a name and words that look like mistyped names ("Черні Львів"):
         # the matcher would read the whole part as the one name it is sure of.
         if found and (len(found) > 1 or missing) and all(m.suggestions for m in missing):
-            return found, missing
+            return found, missing, cities
     text = " ".join(words)
     whole = match_region(text)
     if whole.region is not None:
-        return [whole.region], []
+        return [whole.region], [], [whole.city] if whole.city else []
     if not found:
-        return [], [NotFound(text, whole.suggestions)]
-    return found, missing
+        return [], [NotFound(text, whole.suggestions)], []
+    return found, missing, cities
 
 
-def _read_words(words: Sequence[str]) -> tuple[list[Region], list[NotFound]]:
+def _read_words(words: Sequence[str]) -> tuple[list[Region], list[NotFound], list[City]]:
     """Names one after another: at each word a two-word name first, then a one-word one."""
     found: list[Region] = []
     missing: list[NotFound] = []
+    cities: list[City] = []
     unknown: list[str] = []
     matches: dict[str, RegionMatch] = {}
 
@@ -128,9 +135,12 @@ def _read_words(words: Sequence[str]) -> tuple[list[Region], list[NotFound]]:
             continue
         flush()
         found.append(region)
+        city = match(" ".join(words[index : index + size])).city
+        if city is not None:
+            cities.append(city)
         index += size
     flush()
     # A word that only resembles a region named beside it is part of that name
     # ("Автономна Республіка Крим"), not a typo to report.
     named = set(found)
-    return found, [m for m in missing if not named.intersection(m.suggestions)]
+    return found, [m for m in missing if not named.intersection(m.suggestions)], cities

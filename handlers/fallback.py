@@ -19,9 +19,12 @@ from handlers.news import show_region, stale
 from storage.repositories import Storage
 
 
-async def unknown_command(message: Message) -> None:
-    """A command nobody handles, in a private chat."""
-    command = (message.text or "").split()[0].split("@")[0]
+async def unknown_command(message: Message, bot: Bot) -> None:
+    """A command nobody handles, in a private chat; one addressed to another bot
+    (/help@other_bot) is not for this one, and gets no answer."""
+    command, _at, mention = (message.text or "").split()[0].partition("@")
+    if mention and mention.casefold() != ((await bot.me()).username or "").casefold():
+        return
     await message.answer(
         _("I don't know the command {command}. See /help for what I can do.").format(
             command=html.escape(command[:64])
@@ -44,7 +47,9 @@ async def plain_text(message: Message, bot: Bot, store: Storage, pages: Pages, i
     text = message.text or ""
     match = match_region(text) if len(text) <= 64 else None
     if match is not None and match.region is not None:
-        await show_region(bot, message.chat.id, match.region, store, pages, i18n.current_locale)
+        await show_region(
+            bot, message.chat.id, match.region, store, pages, i18n.current_locale, city=match.city
+        )
         return
     await message.answer(
         _("Send a region's name to see its news, or a command: /latest, /region, /help.")

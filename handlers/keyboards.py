@@ -27,11 +27,27 @@ class MenuCb(CallbackData, prefix="m"):
 
 class RegionAction(StrEnum):
     SHOW = "show"
+    SUBSCRIBE = "sub"  # under a region's news: subscribe the chat to it (handlers.subscriptions)
 
 
 class RegionCb(CallbackData, prefix="r"):
     action: RegionAction
     code: str
+
+
+def cancel_label() -> str:
+    """The one label of every Cancel button."""
+    return "✖️ " + _("Cancel")
+
+
+def subscribe_region_keyboard(region: Region) -> InlineKeyboardMarkup:
+    """Under a region's news, for a chat not subscribed to it."""
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text="🔔 " + _("Subscribe"),
+        callback_data=RegionCb(action=RegionAction.SUBSCRIBE, code=region.code),
+    )
+    return builder.as_markup()
 
 
 def start_keyboard() -> InlineKeyboardMarkup:

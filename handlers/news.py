@@ -8,21 +8,23 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
-from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
 
 from domain.formatting import Pages, trim
-from domain.regions import ALL_UKRAINE, Region, get_region, match_region
+from domain.regions import ALL_UKRAINE, City, Region, get_region, match_region
 from handlers.keyboards import (
     MenuAction,
     MenuCb,
     RegionAction,
     RegionCb,
     regions_keyboard,
+    subscribe_region_keyboard,
     suggestions_keyboard,
 )
+from handlers.places import city_line
 from infra.sending import SendText
-from storage.models import Item
+from storage.models import ChatType, Item
 from storage.repositories import Storage
 
 DEFAULT_LATEST = 5
@@ -52,18 +54,28 @@ async def send_items(
 
 
 def parse_count(args: str | None) -> int | None:
-    """N for /latest: absent means the default; anything but 1..20 is None (an error)."""
+    """N for /latest: absent means the default; more than 20 means 20 (the caller says so);
+    anything but a positive number is None (an error)."""
     if args is None or not args.strip():
         return DEFAULT_LATEST
-    word = args.split()[0]
-    if len(args.split()) != 1 or not word.isdecimal() or len(word) > 3:
+    word = args.split()[0].strip("№#")
+    if len(args.split()) != 1 or not word.isdecimal():
         return None
+    if len(word) > 3:  # no int() of a thousand digits
+        return MAX_LATEST + 1
     count = int(word)
-    return count if 1 <= count <= MAX_LATEST else None
+    return count if count >= 1 else None
 
 
 async def show_latest(
-    bot: Bot, chat_id: int, count: int, store: Storage, pages: Pages, lang: str
+    bot: Bot,
+    chat_id: int,
+    count: int,
+    store: Storage,
+    pages: Pages,
+    lang: str,
+    *,
+    note: str = "",
 ) -> None:
     """The newest items of the chat's regions and national ones; of every region when the
     chat has no subscriptions or is subscribed to all Ukraine."""
@@ -87,7 +99,7 @@ async def show_latest(
         bot,
         chat_id,
         items,
-        header="📰 <b>" + html.escape(header) + "</b>",
+        header="📰 <b>" + html.escape(header) + "</b>" + (f"\n{note}" if note else ""),
         empty=empty,
         pages=pages,
         lang=lang,
@@ -95,20 +107,37 @@ async def show_latest(
 
 
 async def show_region(
-    bot: Bot, chat_id: int, region: Region, store: Storage, pages: Pages, lang: str
+    bot: Bot,
+    chat_id: int,
+    region: Region,
+    store: Storage,
+    pages: Pages,
+    lang: str,
+    *,
+    city: City | None = None,
+    chat_type: str = ChatType.PRIVATE,
 ) -> None:
+    """A region's latest news; named by a city, a line says which oblast that is; in a
+    private chat not subscribed to the region, a button subscribes it."""
     # "All Ukraine" reads everything; a region reads its own items.
     codes = None if region.code == ALL_UKRAINE else {region.code}
     items = await store.items.latest(REGION_LATEST, codes)
     name = html.escape(region.short(lang))
+    where = city_line(city, lang) + "\n" if city is not None else ""
+    markup = None
+    if chat_type == ChatType.PRIVATE and region.code not in (
+        await store.subscriptions.regions_of(chat_id)
+    ):
+        markup = subscribe_region_keyboard(region)
     await send_items(
         bot,
         chat_id,
         items,
-        header="📍 <b>" + _("{region}: latest news").format(region=name) + "</b>",
-        empty=_("No news for {region} yet.").format(region=name),
+        header=where + "📍 <b>" + _("{region}: latest news").format(region=name) + "</b>",
+        empty=where + _("No news for {region} yet.").format(region=name),
         pages=pages,
         lang=lang,
+        reply_markup=markup,
     )
 
 
@@ -120,7 +149,7 @@ async def cmd_latest(
     pages: Pages,
     i18n: I18n,
 ) -> None:
-    """/latest [N]: the N newest items."""
+    """/latest [N]: the N newest items (20 at most, and past 20 it says so)."""
     count = parse_count(command.args)
     if count is None:
         await message.answer(
@@ -129,7 +158,13 @@ async def cmd_latest(
             )
         )
         return
-    await show_latest(bot, message.chat.id, count, store, pages, i18n.current_locale)
+    note = ""
+    if count > MAX_LATEST:
+        count = MAX_LATEST
+        note = ngettext(
+            "I show at most {max} item at a time.", "I show at most {max} items at a time.", count
+        ).format(max=count)
+    await show_latest(bot, message.chat.id, count, store, pages, i18n.current_locale, note=note)
 
 
 async def cmd_region(
@@ -153,7 +188,16 @@ async def answer_region_query(
 ) -> None:
     match = match_region(query)
     if match.region is not None:
-        await show_region(bot, message.chat.id, match.region, store, pages, lang)
+        await show_region(
+            bot,
+            message.chat.id,
+            match.region,
+            store,
+            pages,
+            lang,
+            city=match.city,
+            chat_type=message.chat.type,
+        )
         return
     shown = html.escape(" ".join(query.split())[:64])
     if match.suggestions:
@@ -177,7 +221,8 @@ async def on_region_button(
     if region is None or callback.message is None:
         stale(callback_answer, _("This button is out of date. Try /region."))
         return
-    await show_region(bot, callback.message.chat.id, region, store, pages, i18n.current_locale)
+    chat = callback.message.chat
+    await show_region(bot, chat.id, region, store, pages, i18n.current_locale, chat_type=chat.type)
 
 
 async def on_menu_button(

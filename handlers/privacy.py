@@ -90,6 +90,7 @@ async def on_stop_button(
     await state.clear()  # an unfinished conversation of the presser's, in this chat
     forgotten = await store.subscriptions.forget_chat(message.chat.id)
     store.chat_settings.forget(message.chat.id)
+    store.people.forget(message.chat.id)
     text = "✅ " + _("Done: this chat is unsubscribed and its data deleted.")
     if not forgotten:
         text = "✅ " + _("Visnyk kept nothing about this chat.")

@@ -37,6 +37,7 @@ PRIVILEGED_COMMANDS = (
     "roles",
     "sources",
     "addsource",
+    "movesource",
     "delsource",
     "stats",
 )

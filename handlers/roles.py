@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 from collections import defaultdict
-from datetime import datetime
 
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
@@ -14,8 +13,11 @@ from aiogram.utils.i18n import gettext as _
 
 from domain.formatting import pack
 from domain.named_regions import parse_regions
-from domain.regions import ALL_UKRAINE, get_region
+from domain.regions import ALL_UKRAINE
+from handlers.audit import audit_lines, people_in, role_name, role_scope, scopes
 from handlers.filters import IsAdmin
+from handlers.people import person
+from handlers.places import city_lines
 from infra.settings import Settings
 from storage.repositories import Storage
 from storage.roles import Role
@@ -26,17 +28,7 @@ ROLE_WORDS = {
     "coordinator": Role.COORDINATOR,
     "координатор": Role.COORDINATOR,
 }
-
-
-def role_name(role: Role) -> str:
-    return _("editor") if role is Role.EDITOR else _("coordinator")
-
-
-def regions_text(codes: set[str] | frozenset[str], lang: str) -> str:
-    if ALL_UKRAINE in codes:
-        return _("all regions")
-    names = [region.short(lang) for code in sorted(codes) if (region := get_region(code))]
-    return ", ".join(names)
+AUDIT_SHOWN = 10
 
 
 def _user_id(word: str) -> int | None:
@@ -46,7 +38,9 @@ def _user_id(word: str) -> int | None:
 async def cmd_grant(
     message: Message, command: CommandObject, store: Storage, settings: Settings, i18n: I18n
 ) -> None:
-    """/grant <user_id> <editor|coordinator> [region…]: no region means all regions."""
+    """/grant <user_id> <editor|coordinator> [region…]: no region means all regions. A grant
+    that changes nothing says so, and is not audited."""
+    lang = i18n.current_locale
     words = (command.args or "").split(maxsplit=2)
     usage = _("Usage: /grant <user_id> <editor|coordinator> [regions], for example: {example}")
     example = "/grant 123456789 editor Чернігів, Київ"
@@ -60,6 +54,7 @@ async def cmd_grant(
         await message.answer(_("You cannot change your own rights."))
         return
     codes: set[str] = {ALL_UKRAINE}
+    lines: list[str] = []
     if len(words) > 2:
         named = parse_regions(words[2])
         if named.not_found or not named.regions:
@@ -67,18 +62,28 @@ async def cmd_grant(
             await message.answer(_("Unknown regions: {names}.").format(names=missing or "—"))
             return
         codes = {region.code for region in named.regions}
-    await store.roles.grant(user_id, role, codes, by=granter)
-    await message.answer(
-        _("User {user_id} is now {role} for: {regions}.").format(
-            user_id=user_id,
-            role=role_name(role),
-            regions=html.escape(regions_text(codes, i18n.current_locale)),
+        lines = city_lines(named.cities, lang)
+    added = await store.roles.grant(user_id, role, codes, by=granter)
+    user = person(user_id, await store.people.names([user_id]))
+    if added:
+        now = await store.roles.regions(user_id, role)
+        lines.append(
+            "✅ "
+            + _("User {user} is now {scope}.").format(user=user, scope=role_scope(role, now, lang))
         )
-    )
+    else:
+        held = await store.roles.regions(user_id, role)
+        lines.append(
+            _("User {user} is already {scope}. Nothing was changed.").format(
+                user=user, scope=role_scope(role, held, lang)
+            )
+        )
+    await message.answer("\n".join(lines))
 
 
-async def cmd_revoke(message: Message, command: CommandObject, store: Storage) -> None:
-    """/revoke <user_id> [role]: without a role, every role."""
+async def cmd_revoke(message: Message, command: CommandObject, store: Storage, i18n: I18n) -> None:
+    """/revoke <user_id> [role]: without a role, every role. Says which roles were taken; a
+    revoke that changes nothing says so, and is not audited."""
     words = (command.args or "").split()
     user_id = _user_id(words[0]) if words else None
     role = ROLE_WORDS.get(words[1].lower()) if len(words) > 1 else None
@@ -90,45 +95,53 @@ async def cmd_revoke(message: Message, command: CommandObject, store: Storage) -
         await message.answer(_("You cannot change your own rights."))
         return
     removed = await store.roles.revoke(user_id, role, by=revoker)
-    if removed == 0:
-        await message.answer(_("User {user_id} had no such role.").format(user_id=user_id))
+    user = person(user_id, await store.people.names([user_id]))
+    if not removed:
+        if role is None:
+            text = _("User {user} has no roles. Nothing was changed.").format(user=user)
+        else:
+            text = _("User {user} has no role “{role}”. Nothing was changed.").format(
+                user=user, role=role_name(role)
+            )
+        await message.answer(text)
+        return
+    taken = scopes(removed, i18n.current_locale)
+    if len(taken) == 1:
+        text = _("Done: user {user} is no longer {scope}.").format(user=user, scope=taken[0])
     else:
-        await message.answer(_("Done: user {user_id} lost that role.").format(user_id=user_id))
+        text = "\n".join(
+            [_("Done: user {user} no longer has these roles:").format(user=user)]
+            + [f"• {scope}" for scope in taken]
+        )
+    await message.answer("✅ " + text)
 
 
 async def cmd_roles(message: Message, store: Storage, settings: Settings, i18n: I18n) -> None:
-    """/roles: who has what, for which regions, and the latest privileged actions."""
+    """/roles: who has what, for which regions, and the latest privileged actions, with
+    names where the bot knows them."""
     lang = i18n.current_locale
-    grants: dict[tuple[int, Role], set[str]] = defaultdict(set)
+    grants: dict[int, dict[Role, set[str]]] = defaultdict(lambda: defaultdict(set))
     for grant in await store.roles.all():
-        grants[(grant.user_id, grant.role)].add(grant.region_code)
+        grants[grant.user_id][grant.role].add(grant.region_code)
+    audit = await store.audit.recent(AUDIT_SHOWN)
+    names = await store.people.names({*settings.admin_ids, *grants, *people_in(audit)})
     blocks = [
         "👑 "
         + _("Admins (ADMIN_IDS): {ids}").format(
-            ids=", ".join(str(i) for i in sorted(settings.admin_ids)) or "—"
+            ids=", ".join(person(i, names) for i in sorted(settings.admin_ids)) or "—"
         )
     ]
     if grants:
         blocks.append(
             "\n".join(
-                f"{user_id} — {role_name(role)}: {html.escape(regions_text(codes, lang))}"
-                for (user_id, role), codes in sorted(grants.items())
+                f"{person(user_id, names)} — {'; '.join(scopes(roles, lang))}"
+                for user_id, roles in sorted(grants.items())
             )
         )
     else:
         blocks.append(_("No editors or coordinators yet. /grant gives a role."))
-    audit = await store.audit.recent(10)
     if audit:
-        lines = [
-            "{when} · {user} · {action}{item} {details}".format(
-                when=datetime.fromtimestamp(entry.at, settings.tz).strftime("%d.%m %H:%M"),
-                user=entry.user_id,
-                action=html.escape(entry.action),
-                item=f" №{entry.item_id}" if entry.item_id else "",
-                details=html.escape(entry.details[:100]),
-            )
-            for entry in audit
-        ]
+        lines = audit_lines(audit, names, lang, settings)
         blocks.append("<b>" + html.escape(_("Latest actions")) + "</b>\n" + "\n".join(lines))
     for part in pack(blocks, header="<b>" + html.escape(_("Roles")) + "</b>"):
         await message.answer(part)

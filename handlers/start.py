@@ -41,6 +41,8 @@ async def cmd_start(
         message.chat.title,
         user.language_code if user else None,
     )
+    if user is not None and message.chat.type == ChatType.PRIVATE:
+        await store.people.seen(user.id, user.full_name)  # for the audit log, if roles come
     name = html.escape(user.first_name) if user and message.chat.type == "private" else ""
     greeting = _("Hello, {name}!").format(name=name) if name else _("Hello!")
     text = "\n\n".join(
@@ -105,7 +107,7 @@ def help_text(access: Access | None) -> str:
             "🤝 <b>" + _("For coordinators of the network") + "</b>",
             "/network — " + _("the network at a glance"),
             "/members — " + _("members of your regions"),
-            "/member " + _("name or №") + " — " + _("a member's card and history"),
+            "/member " + _("name or №") + " — " + _("a member's card: history, changes, event"),
             "/admit " + _("Lviv") + " " + _("Name") + " — " + _("admit a member"),
             "/suspend 7 " + _("reason") + " — " + _("suspend member №7"),
             "/export_members — " + _("the list as CSV; /import_members in reply to a CSV"),
@@ -119,6 +121,7 @@ def help_text(access: Access | None) -> str:
             "/roles — " + _("who has which role, and the latest actions"),
             "/sources — " + _("feed sources and their health"),
             "/addsource https://… " + _("Chernihiv") + " — " + _("add a feed"),
+            "/movesource 3 " + _("Chernihiv") + " — " + _("move a feed to another region"),
             "/delsource 3 — " + _("remove a feed"),
             "/stats — " + _("readers, news, feeds and delivery at a glance"),
         ]

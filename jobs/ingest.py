@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -49,11 +50,21 @@ class IngestConfig:
 
 
 class FetchError(Exception):
-    """The feed could not be fetched; the message says why, for /sources."""
+    """The feed could not be fetched. The message says why in technical English, for the log;
+    `kind` says it in a word that /sources and /addsource put in each reader's language:
+    "dns", "refused", "timeout", "http:404", "too_large", "redirects", "invalid_url",
+    "private:<address>", "connection" (another network error)."""
+
+    def __init__(self, message: str, kind: str = "connection") -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 class PrivateAddressError(FetchError):
     """The feed's address, or one it redirected to, is not public (see jobs.addresses)."""
+
+    def __init__(self, message: str, shown: str) -> None:
+        super().__init__(message, f"private:{shown}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +86,8 @@ class PollReport:
     entries: int = 0
     new: int = 0
     pushed: int = 0  # of the new entries, those pushed to subscribers (if any)
-    error: str | None = None
+    error: str | None = None  # technical, for the log
+    error_kind: str | None = None  # for people (see FetchError)
     warning: str | None = None
     refused: bool = False  # the fetch was refused: a private address
 
@@ -158,16 +170,21 @@ async def fetch(
             if response.status == 304:
                 return Fetched(304, b"", etag, last_modified, None, str(response.url))
             if response.status >= 400:
-                raise FetchError(f"HTTP {response.status} {response.reason or ''}".strip())
+                raise FetchError(
+                    f"HTTP {response.status} {response.reason or ''}".strip(),
+                    f"http:{response.status}",
+                )
             declared = response.content_length
             if declared is not None and declared > config.max_bytes:
-                raise FetchError(f"response too large ({declared} bytes)")
+                raise FetchError(f"response too large ({declared} bytes)", "too_large")
             chunks = []
             size = 0
             async for chunk in response.content.iter_chunked(64 * 1024):
                 size += len(chunk)
                 if size > config.max_bytes:
-                    raise FetchError(f"response too large (over {config.max_bytes} bytes)")
+                    raise FetchError(
+                        f"response too large (over {config.max_bytes} bytes)", "too_large"
+                    )
                 chunks.append(chunk)
             return Fetched(
                 response.status,
@@ -178,19 +195,34 @@ async def fetch(
                 str(response.url),
             )
     except aiohttp.TooManyRedirects:
-        raise FetchError(f"too many redirects (more than {config.max_redirects})") from None
+        raise FetchError(
+            f"too many redirects (more than {config.max_redirects})", "redirects"
+        ) from None
     except TimeoutError:
-        raise FetchError(f"timed out after {config.timeout:g} s") from None
+        raise FetchError(f"timed out after {config.timeout:g} s", "timeout") from None
     except aiohttp.InvalidURL:
-        raise FetchError("invalid URL") from None
+        raise FetchError("invalid URL", "invalid_url") from None
     except aiohttp.ClientConnectorError as exc:
         if isinstance(exc.os_error, BlockedAddressError):
             refused = exc.os_error
             log.info("refused to fetch %s: %s is a %s address", url, refused.address, refused.kind)
-            raise PrivateAddressError(f"{PRIVATE_ADDRESS} ({refused.shown})") from None
-        raise FetchError(f"{type(exc).__name__}: {exc}") from None
+            raise PrivateAddressError(
+                f"{PRIVATE_ADDRESS} ({refused.shown})", refused.shown
+            ) from None
+        raise FetchError(f"{type(exc).__name__}: {exc}", _connector_kind(exc)) from None
     except aiohttp.ClientError as exc:
         raise FetchError(f"{type(exc).__name__}: {exc}") from None
+
+
+def _connector_kind(exc: aiohttp.ClientConnectorError) -> str:
+    """Why a connection could not be made: the name did not resolve, or the host refused."""
+    if isinstance(exc, aiohttp.ClientConnectorDNSError) or isinstance(
+        exc.os_error, socket.gaierror
+    ):
+        return "dns"
+    if isinstance(exc.os_error, ConnectionRefusedError):
+        return "refused"
+    return "connection"
 
 
 def backoff(source: Source, config: IngestConfig) -> float:
@@ -263,10 +295,14 @@ async def _poll_source(
         )
     except (FetchError, FeedError) as exc:
         error = str(exc) or type(exc).__name__
-        await store.sources.failed(source.id, error, now + backoff(source, config))
+        await store.sources.failed(source.id, error, now + backoff(source, config), exc.kind)
         log.warning("source %s (%s): %s", source.id, source.url, error)
         return PollReport(
-            source.id, ok=False, error=error, refused=isinstance(exc, PrivateAddressError)
+            source.id,
+            ok=False,
+            error=error,
+            error_kind=exc.kind,
+            refused=isinstance(exc, PrivateAddressError),
         )
     if feed.warning:
         log.warning("source %s (%s) is malformed: %s", source.id, source.url, feed.warning)

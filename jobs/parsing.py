@@ -64,7 +64,12 @@ class ParsedFeed:
 
 
 class FeedError(Exception):
-    """Nothing usable parsed; the message says why in plain English."""
+    """Nothing usable parsed; the message says why in plain English (for the log), `kind` in
+    a word the bot puts in each reader's language: "html_page" or "not_feed"."""
+
+    def __init__(self, message: str, kind: str = "not_feed") -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 # --- plain text -------------------------------------------------------------------------------
@@ -525,7 +530,7 @@ def _parse_feed(
 
     if not result.get("version") and (not raw_entries or _HTML_PAGE.search(text[:4096])):
         if _HTML_PAGE.search(text[:4096]):
-            raise FeedError("an HTML page, not an RSS or Atom feed")
+            raise FeedError("an HTML page, not an RSS or Atom feed", kind="html_page")
         raise FeedError("not an RSS or Atom feed")
 
     entries: list[ParsedEntry] = []

@@ -90,7 +90,8 @@ class SubscriptionsRepo:
 
     async def forget_chat(self, chat_id: int) -> bool:
         """/stop: the chat's subscriptions, its deliveries (pending and the record of what was
-        sent) and the chat itself, deleted together; False when nothing was kept about it."""
+        sent), the chat itself and (a private chat's) its user's name, deleted together; False
+        when nothing was kept about it."""
         async with self._changing(chat_id), self._db.transaction() as connection:
             deleted = 0
             for statement in (
@@ -99,6 +100,7 @@ class SubscriptionsRepo:
                 "DELETE FROM subscriptions WHERE chat_id = ?",
                 "DELETE FROM chat_settings WHERE chat_id = ?",
                 "DELETE FROM chats WHERE id = ?",
+                "DELETE FROM people WHERE user_id = ?",  # a private chat's id is its user's
             ):
                 cursor = await connection.execute(statement, (chat_id,))
                 deleted += cursor.rowcount

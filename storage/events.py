@@ -433,3 +433,13 @@ class EventsRepo:
             if changed:
                 await _plan(connection, event_id, start, offsets, moment)
         return changed
+
+    async def latest(self, limit: int = 8) -> list[Event]:
+        """The events that started last (upcoming ones first), for a coordinator to note that
+        a member took part in one; cancelled events and retracted announcements left out."""
+        rows = await self._db.fetchall(
+            f"SELECT {_EVENT_COLUMNS} FROM {_VISIBLE_EVENTS} WHERE e.cancelled = 0 "
+            "ORDER BY e.starts_at DESC, e.id DESC LIMIT ?",
+            (limit,),
+        )
+        return [_event(row) for row in rows]

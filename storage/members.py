@@ -13,7 +13,9 @@ import aiosqlite
 
 from storage.db import Database
 
-# The network_notes key shown under /network: what is known of the network as a whole.
+# The network_notes key shown under /network: what is known of the network as a whole. The
+# note is data, not a text of the bot's, so gettext cannot translate it: a note per language
+# is kept beside it as "network.en" (Ukrainian, the default, is the key itself).
 NETWORK_NOTE = "network"
 
 
@@ -168,14 +170,24 @@ class MembersRepo:
         *,
         reason: str = "",
         event_note: str = "",
+        expected: MemberStatus | None = None,
     ) -> Member | None:
-        """Move a member to `status` and keep the change in its history; None: no such member."""
+        """Move a member to `status` and keep the change in its history; None: no such member
+        (or, with `expected`, one whose status is no longer that: changed meanwhile). The event
+        the member took part in (`event_id`) stays."""
         now = int(time.time())
         async with self._db.transaction() as connection:
             cursor = await connection.execute(
-                "UPDATE members SET status = ?, since = ?, event_note = ?, event_id = NULL, "
-                "updated_at = ? WHERE id = ?",
-                (status.value, _iso(since), event_note, now, member_id),
+                "UPDATE members SET status = ?, since = ?, event_note = ?, updated_at = ? "
+                "WHERE id = ? AND status = coalesce(?, status)",
+                (
+                    status.value,
+                    _iso(since),
+                    event_note,
+                    now,
+                    member_id,
+                    expected.value if expected else None,
+                ),
             )
             changed = cursor.rowcount
             await cursor.close()
@@ -183,6 +195,27 @@ class MembersRepo:
                 return None
             await _record(connection, member_id, status, since, event_note, reason, by)
         return await self.get(member_id)
+
+    async def edit(self, member_id: int, field: str, before: str, after: str) -> Member | None:
+        """Change a member's name, contact or notes from `before` to `after`; None when there
+        is no such member or the field no longer reads `before` (changed meanwhile)."""
+        column = {"name": "name", "contact": "contact", "notes": "notes"}[field]
+        changed = await self._db.execute_count(
+            f"UPDATE members SET {column} = ?, updated_at = ? WHERE id = ? AND {column} = ?",
+            (after, int(time.time()), member_id, before),
+        )
+        return await self.get(member_id) if changed else None
+
+    async def link_event(
+        self, member_id: int, event_id: int | None, before: int | None
+    ) -> Member | None:
+        """Note the event the member took part in (None: none); None when there is no such
+        member or its event is no longer `before` (changed meanwhile)."""
+        changed = await self._db.execute_count(
+            "UPDATE members SET event_id = ?, updated_at = ? WHERE id = ? AND event_id IS ?",
+            (event_id, int(time.time()), member_id, before),
+        )
+        return await self.get(member_id) if changed else None
 
     async def get(self, member_id: int) -> Member | None:
         row = await self._db.fetchone(f"SELECT {_COLUMNS} FROM members WHERE id = ?", (member_id,))
@@ -329,9 +362,17 @@ class MembersRepo:
                 updated += 1
         return added, updated
 
-    async def note(self, key: str) -> str | None:
-        row = await self._db.fetchone("SELECT value FROM network_notes WHERE key = ?", (key,))
-        return str(row[0]) if row else None
+    async def note(self, key: str, lang: str | None = None) -> str | None:
+        """A note about the network: the one for `lang` (kept as "key.lang") when there is one,
+        else the note itself (Ukrainian, the default language)."""
+        keys = [f"{key}.{lang}", key] if lang else [key]
+        for wanted in keys:
+            row = await self._db.fetchone(
+                "SELECT value FROM network_notes WHERE key = ?", (wanted,)
+            )
+            if row is not None:
+                return str(row[0])
+        return None
 
     async def set_note(self, key: str, value: str) -> None:
         await self._db.execute(

@@ -166,3 +166,4 @@ class Source:
     last_new: int = 0
     last_pushed: int = 0
     last_new_at: float | None = None
+    error_kind: str | None = None  # why the last poll failed, in a word (jobs.ingest.FetchError)

@@ -15,7 +15,7 @@ from storage.editorial import EditorialRepo
 from storage.events import EventsRepo
 from storage.members import MembersRepo
 from storage.models import Chat, ChatType, Item, ItemKind, NewItem, from_timestamp
-from storage.roles import AuditRepo, RolesRepo
+from storage.roles import AuditRepo, PeopleRepo, RolesRepo
 from storage.search import search_expression
 from storage.sources import SourcesRepo
 from storage.sql import insert_item
@@ -264,6 +264,7 @@ class Storage:
         self.sources = SourcesRepo(db)
         self.roles = RolesRepo(db)
         self.audit = AuditRepo(db)
+        self.people = PeopleRepo(db)
         self.members = MembersRepo(db)
         self.editorial = EditorialRepo(db, self.items.invalidate)
         self.events = EventsRepo(db, self.items.invalidate)

@@ -12,7 +12,7 @@ from storage.models import Source
 _COLUMNS = (
     "id, url, region_code, title, poll_seconds, enabled, etag, last_modified, polls, "
     "last_polled_at, last_success_at, last_error, failures, next_poll_at, last_new, last_pushed, "
-    "last_new_at"
+    "last_new_at, error_kind"
 )
 
 
@@ -35,6 +35,7 @@ def _source(row: aiosqlite.Row) -> Source:
         last_new=row["last_new"],
         last_pushed=row["last_pushed"],
         last_new_at=row["last_new_at"],
+        error_kind=row["error_kind"],
     )
 
 
@@ -57,6 +58,25 @@ class SourcesRepo:
         source = await self.by_url(url)
         assert source is not None
         return source, existing is None
+
+    async def add(self, url: str, region_code: str, poll_seconds: int) -> tuple[Source, bool]:
+        """Add a source; one with this URL is left as it is. Returns the source and whether
+        it is new."""
+        added = await self._db.execute_count(
+            "INSERT INTO sources (url, region_code, poll_seconds, created_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (url) DO NOTHING",
+            (url, region_code, poll_seconds, int(time.time())),
+        )
+        source = await self.by_url(url)
+        assert source is not None
+        return source, added > 0
+
+    async def move(self, source_id: int, region_code: str) -> Source | None:
+        """Put a source in another region (what it stored before stays where it was)."""
+        changed = await self._db.execute_count(
+            "UPDATE sources SET region_code = ? WHERE id = ?", (region_code, source_id)
+        )
+        return await self.get(source_id) if changed else None
 
     async def by_url(self, url: str) -> Source | None:
         row = await self._db.fetchone(f"SELECT {_COLUMNS} FROM sources WHERE url = ?", (url,))
@@ -106,6 +126,7 @@ class SourcesRepo:
         await self._db.execute(
             "UPDATE sources SET title = coalesce(?, title), etag = ?, last_modified = ?, "
             "polls = polls + 1, last_polled_at = ?, last_success_at = ?, last_error = NULL, "
+            "error_kind = NULL, "
             "failures = 0, next_poll_at = ?, "
             "last_new = CASE WHEN ? THEN ? ELSE last_new END, "
             "last_pushed = CASE WHEN ? THEN ? ELSE last_pushed END, "
@@ -116,10 +137,14 @@ class SourcesRepo:
             ),
         )
 
-    async def failed(self, source_id: int, error: str, next_poll_at: float) -> None:
+    async def failed(
+        self, source_id: int, error: str, next_poll_at: float, kind: str = "connection"
+    ) -> None:
+        """A poll that failed: `error` in technical words (kept for diagnosis), `kind` the
+        reason /sources words in each reader's language (see jobs.ingest.FetchError)."""
         now = time.time()
         await self._db.execute(
-            "UPDATE sources SET last_polled_at = ?, last_error = ?, failures = failures + 1, "
-            "next_poll_at = ? WHERE id = ?",
-            (now, error[:500], next_poll_at, source_id),
+            "UPDATE sources SET last_polled_at = ?, last_error = ?, error_kind = ?, "
+            "failures = failures + 1, next_poll_at = ? WHERE id = ?",
+            (now, error[:500], kind[:80], next_poll_at, source_id),
         )

@@ -12,6 +12,7 @@ from infra.in_hand import UpdatesInHand
 from infra.pacing import PaceLimits, Pacer
 from infra.settings import Settings
 from jobs.delivery import DeliveryWorker
+from jobs.ingest import FeedClient
 from sandbox import SANDBOX_TOKEN, BotAPISandbox, SentMessage
 from storage.repositories import Storage
 
@@ -113,9 +114,11 @@ async def running_bot(
     store: Storage,
     *,
     delivery: DeliveryWorker | None = None,
+    feeds: FeedClient | None = None,
 ) -> AsyncIterator[BotClient]:
     """The bot, built by the same factory as production, polling the sandbox (with
-    `delivery`, handlers wake that worker when they publish)."""
+    `delivery`, handlers wake that worker when they publish; with `feeds`, /addsource
+    fetches through that client)."""
     bot_settings = settings.model_copy(update={"telegram_api_url": sandbox.base_url})
     if delivery is not None:
         pacer = delivery.pacer
@@ -124,7 +127,7 @@ async def running_bot(
     else:
         pacer = Pacer(UNPACED)
     bot = build_bot(bot_settings, token=SANDBOX_TOKEN, pacer=pacer)
-    dispatcher = build_dispatcher(bot_settings, store, delivery=delivery, pacer=pacer)
+    dispatcher = build_dispatcher(bot_settings, store, delivery=delivery, pacer=pacer, feeds=feeds)
     polling = asyncio.create_task(
         poll(dispatcher, bot, bot_settings, handle_signals=False, polling_timeout=1)
     )

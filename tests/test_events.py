@@ -73,7 +73,7 @@ async def test_announce_from_start_to_subscribers(
     await subscribe(store, 9, KHERSON)
     user = await editor(client, store)
     [question] = await user.send("/announce")
-    assert labels(question) == ["Lviv", "Cancel"]  # only the regions this editor may use
+    assert labels(question) == ["Lviv", "✖️ Cancel"]  # only the regions this editor may use
     [answer] = await user.click(question, "Lviv")
     assert "What is the event called?" in answer.plain_text
     [answer] = await user.send("Толока <у парку> & пікнік")

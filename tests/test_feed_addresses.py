@@ -245,7 +245,9 @@ async def test_addsource_refuses_a_private_address_and_sources_says_why(
     async with running_bot(sandbox, production, store) as client:
         admin = client.as_user(ADMIN_ID)
         [answer] = await admin.send(f"/addsource {internal.url('/rss')} Чернігів")
-        assert answer.plain_text == ("Джерело не додано: адреса в приватній мережі (127.0.0.1).")
+        assert answer.plain_text == (
+            "Джерело не додано. Адреса веде в приватну мережу (127.0.0.1)."
+        )
         assert await store.sources.all() == []
         assert internal.hits["/rss"] == 0
 
@@ -257,8 +259,8 @@ async def test_addsource_refuses_a_private_address_and_sources_says_why(
         )
         await feeds.close()
         [listing] = await admin.send("/sources")
-        assert "адреса в приватній мережі (127.0.0.1)" in listing.plain_text
+        assert "Адреса веде в приватну мережу (127.0.0.1)." in listing.plain_text
         [english] = await client.as_user(ADMIN_ID, language="en").send("/sources")
-        assert "address in a private network (127.0.0.1)" in english.plain_text
+        assert "The address leads into a private network (127.0.0.1)." in english.plain_text
     assert await store.items.count() == 0
     assert internal.hits["/rss"] == 0

@@ -116,8 +116,9 @@ async def test_a_member_with_a_long_history_gets_a_card_with_the_latest_changes(
     assert card.plain_text.startswith("👥 ГО «Довга історія»")
     assert "причина 59" in card.plain_text and "Older changes not shown" in card.plain_text
     assert card.button("suspended")  # the buttons stay with the card
-    # A status button redraws the card in place, with the change just made.
+    # A status button asks in place; confirmed, the card is redrawn with the change just made.
     await press(admin, card.message_id, "suspended")
+    await press(admin, card.message_id, "Yes, change")
     assert "⏸ suspended (recorded" in text_of(admin, card.message_id).splitlines()[-1]
     no_failures(admin)
 

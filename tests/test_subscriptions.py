@@ -116,7 +116,7 @@ async def test_unknown_names_get_suggestions_that_subscribe(
     [answer] = await client.send("/subscribe Одеса, Черні, Мордор <b>")
     text = answer.plain_text
     assert "Підписано: Одещина." in text
-    assert "Регіон «Черні» не знайдено. Можливо, ви мали на увазі:" in text
+    assert "Регіон «Черні» не знайдено. Схожі регіони:" in text
     assert "Чернігівська область" in text
     assert "Регіон «Мордор <b>» не знайдено." in text  # escaped, shown as typed
     assert "➕ Чернігівська область" in labels(answer)

@@ -12,6 +12,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from domain.formatting import trim
 from domain.regions import get_region
 from handlers.filters import Access
+from handlers.keyboards import cancel_label
 from storage.events import Event
 
 
@@ -37,7 +38,7 @@ class EventCb(CallbackData, prefix="ev"):
 
 
 def _cancel_button(builder: InlineKeyboardBuilder) -> None:
-    builder.button(text=_("Cancel"), callback_data=AnnounceCb(action=AnnounceAction.CANCEL))
+    builder.button(text=cancel_label(), callback_data=AnnounceCb(action=AnnounceAction.CANCEL))
 
 
 def regions_keyboard(access: Access, lang: str) -> InlineKeyboardMarkup:

@@ -18,6 +18,7 @@ from domain.regions import ALL_UKRAINE, match_region
 from handlers.events.keyboards import EventCb, events_keyboard
 from handlers.events.texts import event_block
 from handlers.news import stale
+from handlers.places import city_lines
 from handlers.subscriptions.texts import not_found_line
 from infra.settings import Settings
 from storage.repositories import Storage
@@ -32,12 +33,14 @@ async def cmd_events(
     lang = i18n.current_locale
     query = (command.args or "").strip()
     codes: set[str] | None
+    where = ""  # a city that is not a regional centre: which oblast it is in
     if query:
         match = match_region(query)
         if match.region is None:
             await message.answer(not_found_line(NotFound(query, match.suggestions), lang))
             return
         codes = None if match.region.is_national else {match.region.code, ALL_UKRAINE}
+        where = "".join(line + "\n" for line in city_lines([match.city], lang))
         header = _("Upcoming events: {region}").format(
             region=html.escape(match.region.short(lang))
         )
@@ -47,11 +50,12 @@ async def cmd_events(
         header = _("Upcoming events") if codes is None else _("Upcoming events of your regions")
     events = await store.events.upcoming(codes, time.time(), EVENTS_SHOWN)
     if not events:
-        await message.answer("🗓 " + _("No upcoming events yet."))
+        await message.answer(where + "🗓 " + _("No upcoming events yet."))
         return
     blocks = [event_block(n, event, settings, lang) for n, event in enumerate(events, start=1)]
     await message.answer(
-        "\n\n".join(["🗓 <b>" + header + "</b>", *blocks]), reply_markup=events_keyboard(events)
+        where + "\n\n".join(["🗓 <b>" + header + "</b>", *blocks]),
+        reply_markup=events_keyboard(events),
     )
 
 

@@ -39,15 +39,17 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 # Apostrophes and quotes people type in names in every way: «», "", “”, ’, ʼ, '.
 _QUOTES = str.maketrans("", "", "’ʼ'`‘«»\"“”„")
-# Words a CSV may use for a status besides its code.
+# Words a CSV may use for a status besides its code (the bot's own labels among them).
 _STATUS_WORDS = {
     "кандидат": MemberStatus.CANDIDATE,
+    "на розгляді": MemberStatus.CANDIDATE,
     "прийнято": MemberStatus.ADMITTED,
     "прийнятий": MemberStatus.ADMITTED,
     "учасник": MemberStatus.ADMITTED,
     "призупинено": MemberStatus.SUSPENDED,
     "вийшов": MemberStatus.LEFT,
     "вибув": MemberStatus.LEFT,
+    "членство припинено": MemberStatus.LEFT,
 }
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from domain.regions import Region, exact_region, only_oblast_markers
+from domain.regions import City, Region, exact_region, match_region, only_oblast_markers
 from handlers.members.csv_codec import normalize
 from storage.members import Member
 
@@ -40,6 +40,7 @@ class AdmitReading:
     words: int
     region: Region
     name: str
+    city: City | None = None  # the region was named by this city of it («Кривий Ріг»)
 
 
 def admit_readings(args: str) -> list[AdmitReading]:
@@ -64,6 +65,11 @@ def admit_readings(args: str) -> list[AdmitReading]:
             if not only_oblast_markers(args[spans[reading.words][0] : spans[words - 1][1]])
             and (reading.region, reading.name) != (region, name)
         ]
-        readings.append(AdmitReading(words, region, name))
+        city = match_region(args[: spans[words - 1][1]]).city
+        readings.append(
+            AdmitReading(
+                words, region, name, city if city and city.region_code == region.code else None
+            )
+        )
     regional = [reading for reading in readings if not reading.region.is_national]
     return regional or readings

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
 
 from aiogram import Bot
 from aiogram.filters import CommandObject
@@ -19,9 +18,10 @@ from handlers.members.keyboards import MemberCb, card_keyboard, choice_keyboard,
 from handlers.members.names import find_members
 from handlers.members.texts import card_text, network_text, not_found, page_text
 from handlers.news import stale
+from handlers.places import city_lines
 from handlers.subscriptions.steps import edit_message
 from infra.settings import Settings
-from storage.members import NETWORK_NOTE, Member, MemberChange
+from storage.members import NETWORK_NOTE, Member
 from storage.repositories import Storage
 
 PAGE_SIZE = 10
@@ -30,7 +30,7 @@ PAGE_SIZE = 10
 async def cmd_network(message: Message, store: Storage, i18n: I18n) -> None:
     """/network: regions with admitted members, members by status and region, latest admissions."""
     summary = await store.members.summary()
-    note = await store.members.note(NETWORK_NOTE)
+    note = await store.members.note(NETWORK_NOTE, i18n.current_locale)
     for part in pack([network_text(summary, note, i18n.current_locale)]):
         await message.answer(part)
 
@@ -42,14 +42,16 @@ async def cmd_members(
     lang = i18n.current_locale
     args = (command.args or "").strip()
     scope = ""
+    where: list[str] = []
     if args:
         matched = match_region(args)
         if matched.region is None:
             await message.answer(not_found(args, matched.suggestions, lang))
             return
         scope = matched.region.code
+        where = city_lines([matched.city], lang)
     text, markup = await members_page(store, access, scope, 0, lang)
-    await message.answer(text, reply_markup=markup)
+    await message.answer("\n".join([*where, text]), reply_markup=markup)
 
 
 async def cmd_member(
@@ -79,9 +81,7 @@ async def cmd_member(
             )
         )
     elif len(found) == 1:
-        text, markup = card(
-            found[0], await store.members.history(found[0].id), access, lang, settings
-        )
+        text, markup = await card(store, found[0], access, lang, settings)
         await message.answer(text, reply_markup=markup)
     else:
         await message.answer(
@@ -128,8 +128,7 @@ async def on_show(
     if member is None or callback.message is None:
         stale(callback_answer, _("This member is no longer in the list."))
         return
-    history = await store.members.history(member.id)
-    text, markup = card(member, history, access, i18n.current_locale, settings)
+    text, markup = await card(store, member, access, i18n.current_locale, settings)
     await callback.message.answer(text, reply_markup=markup)
 
 
@@ -152,9 +151,14 @@ async def members_page(
     return text, page_keyboard(members, scope, page, pages) if members else None
 
 
-def card(
-    member: Member, history: Sequence[MemberChange], access: Access, lang: str, settings: Settings
+async def card(
+    store: Storage, member: Member, access: Access, lang: str, settings: Settings
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """A member's card, with status buttons for its coordinators."""
+    """A member's card (its history, its event, who recorded what), with the buttons that
+    change it for its coordinators."""
+    history = await store.members.history(member.id)
+    event = await store.events.get(member.event_id) if member.event_id else None
+    names = await store.people.names({change.changed_by for change in history})
     markup = card_keyboard(member) if access.can_coordinate(member.region_code) else None
-    return card_text(member, history, access, lang, settings), markup
+    text = card_text(member, history, access, lang, settings, event=event, names=names)
+    return text, markup

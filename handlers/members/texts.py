@@ -8,11 +8,14 @@ from datetime import date, datetime
 
 from aiogram.utils.i18n import gettext as _
 
+from domain.dates import format_when
 from domain.fitting import TEXT_LIMIT, plain_length
 from domain.formatting import trim
 from domain.regions import Region, get_region
 from handlers.filters import Access
+from handlers.people import person
 from infra.settings import Settings
+from storage.events import Event
 from storage.members import Member, MemberChange, MemberStatus, NetworkSummary
 
 _NOTICE_ROOM = 100  # for the line saying how many older changes a card leaves out
@@ -125,9 +128,17 @@ def page_text(
 
 
 def card_text(
-    member: Member, history: Sequence[MemberChange], access: Access, lang: str, settings: Settings
+    member: Member,
+    history: Sequence[MemberChange],
+    access: Access,
+    lang: str,
+    settings: Settings,
+    *,
+    event: Event | None = None,
+    names: dict[int, str] | None = None,
 ) -> str:
-    """A member's card: status, since when, where, contact (for its coordinators), history."""
+    """A member's card: status, since when, where, the event it took part in, contact (for its
+    coordinators), notes, history (who recorded each change, by name when known)."""
     lines = [
         f"👥 <b>{html.escape(member.name)}</b> (№{member.id})",
         _("Region: {region}").format(region=region_label(member.region_code, lang)),
@@ -139,19 +150,23 @@ def card_text(
             else _("Status: {status} (date unknown)").format(status=status_label(member.status))
         ),
     ]
-    if member.event_note:
+    # Where the latest change happened, unless that is the event's own title over again.
+    if member.event_note and not (event and member.event_note.startswith(event.title)):
         lines.append(_("Where: {event}").format(event=html.escape(member.event_note)))
+    if event is not None:
+        lines.append(_("Event: {event}").format(event=event_text(event, settings)))
     if member.contact and access.can_coordinate(member.region_code):
         lines.append(_("Contact: {contact}").format(contact=html.escape(member.contact)))
     if member.notes:
         lines.append(_("Notes: {notes}").format(notes=html.escape(member.notes)))
     if history:
         lines += ["", "<b>" + _("History") + "</b>"]
-        lines += newest_that_fit(lines, [history_line(change, settings) for change in history])
+        entries = [history_line(change, settings, names or {}) for change in history]
+        lines += newest_that_fit(lines, entries)
     return "\n".join(lines)
 
 
-def history_line(change: MemberChange, settings: Settings) -> str:
+def history_line(change: MemberChange, settings: Settings, names: dict[int, str]) -> str:
     when = datetime.fromtimestamp(change.changed_at, settings.tz).strftime("%d.%m.%Y")
     extra = " — ".join(
         html.escape(trim(text, 200)) for text in (change.event_note, change.reason) if text
@@ -160,7 +175,7 @@ def history_line(change: MemberChange, settings: Settings) -> str:
         f"{day(change.since)} · {status_label(change.status)}"
         + (f" — {extra}" if extra else "")
         + " "
-        + _("(recorded {when} by {user})").format(when=when, user=change.changed_by)
+        + _("(recorded {when} by {user})").format(when=when, user=person(change.changed_by, names))
     )
 
 
@@ -188,3 +203,114 @@ def not_found(query: str, suggestions: Sequence[Region], lang: str) -> str:
             regions=", ".join(html.escape(region.name(lang)) for region in suggestions)
         )
     return text
+
+
+def event_text(event: Event, settings: Settings) -> str:
+    """«Всеукраїнська конференція… (23–24.05.2025, Чернігів)», escaped."""
+    when = format_when(event.starts_at, event.ends_at, event.all_day, settings.tz)
+    details = ", ".join([when, *([trim(event.place, 80)] if event.place else [])])
+    return f"{html.escape(trim(event.title, 160))} ({html.escape(details)})"
+
+
+def member_label(member: Member, lang: str) -> str:
+    """«ГО „Відкрите місто“ (№3, Львівщина)», escaped."""
+    return f"{html.escape(member.name)} (№{member.id}, {region_label(member.region_code, lang)})"
+
+
+def status_question(
+    member: Member, status: MemberStatus, when: date, reason: str, lang: str
+) -> str:
+    """What a status change will do, asked before it is done."""
+    lines = [
+        "❓ <b>" + _("Change the member's status?") + "</b>",
+        _("Member: {member}").format(member=member_label(member, lang)),
+        _("Status: {before} → {after}, as of {date}").format(
+            before=status_label(member.status), after=status_label(status), date=day(when)
+        ),
+    ]
+    if reason:
+        lines.append(_("Reason: {reason}").format(reason=html.escape(reason)))
+    lines.append(_("The change goes into the member's history."))
+    return "\n".join(lines)
+
+
+def field_name(field: str) -> str:
+    return {"name": _("Name"), "contact": _("Contact")}.get(field) or _("Notes")
+
+
+def field_prompt(member: Member, field: str, lang: str) -> str:
+    """What a field button asks for."""
+    current = {"name": member.name, "contact": member.contact, "notes": member.notes}[field]
+    lines = [
+        "✏️ <b>" + _("Member: {member}").format(member=member_label(member, lang)) + "</b>",
+        _("{field} now: {value}").format(
+            field=field_name(field), value=html.escape(current) if current else "—"
+        ),
+    ]
+    if field == "name":
+        lines.append(_("Send the new name, or /cancel."))
+    else:
+        lines.append(_("Send the new text; “-” clears it. Or /cancel."))
+    return "\n".join(lines)
+
+
+def field_question(member: Member, field: str, after: str, lang: str) -> str:
+    before = {"name": member.name, "contact": member.contact, "notes": member.notes}[field]
+    return "\n".join(
+        [
+            "❓ <b>" + _("Change it?") + "</b>",
+            _("Member: {member}").format(member=member_label(member, lang)),
+            _("{field} now: {value}").format(
+                field=field_name(field), value=html.escape(before) if before else "—"
+            ),
+            _("{field} after: {value}").format(
+                field=field_name(field), value=html.escape(after) if after else "—"
+            ),
+        ]
+    )
+
+
+def event_question(
+    member: Member, chosen: Event | None, current: Event | None, settings: Settings, lang: str
+) -> str:
+    """Asked before the event on a card is noted (`chosen`) or removed (None)."""
+    if chosen is None:
+        head = _("Remove the event from the card?")
+        shown = event_text(current, settings) if current else "—"
+    else:
+        head = _("Note that the member took part in this event?")
+        shown = event_text(chosen, settings)
+    line = _("Event: {event}").format(event=shown)
+    return "\n".join(
+        [
+            "❓ <b>" + head + "</b>",
+            _("Member: {member}").format(member=member_label(member, lang)),
+            line,
+        ]
+    )
+
+
+def admit_question_text(
+    existing: Member | None, name: str, region: Region, when: date, lang: str
+) -> str:
+    """What /admit will do, asked before it is done: a member moved to admitted, or a new one."""
+    admitted = status_label(MemberStatus.ADMITTED)
+    if existing is not None:
+        return "\n".join(
+            [
+                "❓ <b>" + _("Admit the member to the network?") + "</b>",
+                _("Member: {member}").format(member=member_label(existing, lang)),
+                _("Status: {before} → {after}, as of {date}").format(
+                    before=status_label(existing.status), after=admitted, date=day(when)
+                ),
+                _("The change goes into the member's history."),
+            ]
+        )
+    return "\n".join(
+        [
+            "❓ <b>" + _("Admit a new member to the network?") + "</b>",
+            _("Name: {name}").format(name=html.escape(name)),
+            _("Region: {region}").format(region=html.escape(region.short(lang))),
+            _("Status: {status}, as of {date}").format(status=admitted, date=day(when)),
+        ]
+    )

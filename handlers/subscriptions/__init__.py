@@ -14,6 +14,7 @@ from aiogram import F, Router
 from aiogram.filters import Command
 
 from handlers.deps import provide
+from handlers.keyboards import RegionAction, RegionCb
 from handlers.permissions import AdminCheck
 from handlers.subscriptions.buttons import on_add, on_done, on_open, on_remove, on_toggle
 from handlers.subscriptions.commands import cmd_subscribe, cmd_subscriptions, cmd_unsubscribe
@@ -44,6 +45,7 @@ def router(admin_check: AdminCheck) -> Router:
     buttons.register(on_toggle, action(F.action == SubscriptionAction.TOGGLE))
     buttons.register(on_done, action(F.action == SubscriptionAction.DONE))
     buttons.register(on_add, action(F.action == SubscriptionAction.ADD))
+    buttons.register(on_add, RegionCb.filter(F.action == RegionAction.SUBSCRIBE))
     buttons.register(on_remove, action(F.action == SubscriptionAction.REMOVE))
     buttons.register(on_open, action(F.action == SubscriptionAction.OPEN))
     return subscriptions

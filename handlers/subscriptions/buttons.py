@@ -9,6 +9,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
+from handlers.keyboards import RegionCb
 from handlers.permissions import AdminCheck
 from handlers.subscriptions.keyboards import SubscriptionCb, subscribe_keyboard
 from handlers.subscriptions.steps import edit_message, pressed_by_admin, region_press
@@ -57,14 +58,15 @@ async def on_done(
 
 async def on_add(
     callback: CallbackQuery,
-    callback_data: SubscriptionCb,
+    callback_data: SubscriptionCb | RegionCb,
     callback_answer: CallbackAnswer,
     bot: Bot,
     store: Storage,
     i18n: I18n,
     admin_check: AdminCheck,
 ) -> None:
-    """A suggested region under "not found": subscribe, and take its button away."""
+    """A suggested region under "not found", or "Subscribe" under a region's news: subscribe,
+    and take its button away."""
     pressed = await region_press(callback, callback_data, callback_answer, bot, store, admin_check)
     if pressed is None:
         return

@@ -10,6 +10,7 @@ from aiogram.utils.i18n import gettext as _
 
 from domain.named_regions import parse_regions
 from handlers.permissions import AdminCheck
+from handlers.places import city_lines
 from handlers.subscriptions.keyboards import subscribe_keyboard
 from handlers.subscriptions.steps import may_change, remember_chat, subscribe_named
 from handlers.subscriptions.texts import (
@@ -78,7 +79,7 @@ async def cmd_unsubscribe(
     removed = await store.subscriptions.remove(chat_id, codes) if codes else set()
     gone = [region for region in named.regions if region.code in removed]
     absent = [region for region in named.regions if region.code not in removed]
-    lines: list[str] = []
+    lines = city_lines(named.cities, lang)
     if gone:
         lines.append("🔕 " + _("Unsubscribed: {regions}.").format(regions=names(gone, lang)))
     if absent:

@@ -20,8 +20,10 @@ from aiogram.utils.i18n import gettext as _
 
 from domain.named_regions import NamedRegions
 from domain.regions import ALL_UKRAINE, Region, get_region
+from handlers.keyboards import RegionCb
 from handlers.news import stale
 from handlers.permissions import AdminCheck
+from handlers.places import city_lines
 from handlers.subscriptions.keyboards import SubscriptionCb, add_suggestions_keyboard
 from handlers.subscriptions.texts import changes_footer, names, not_found_line, refusal_text
 from storage.models import ChatType
@@ -65,7 +67,7 @@ async def subscribe_named(
         added = await store.subscriptions.add(chat_id, [region.code for region in named.regions])
     fresh = [region for region in named.regions if region.code in added]
     kept = [region for region in named.regions if region.code not in added]
-    lines: list[str] = []
+    lines = city_lines(named.cities, lang)
     if fresh:
         lines.append("✅ " + _("Subscribed: {regions}.").format(regions=names(fresh, lang)))
     if kept:
@@ -135,7 +137,7 @@ async def pressed_by_admin(
 
 async def region_press(
     callback: CallbackQuery,
-    callback_data: SubscriptionCb,
+    callback_data: SubscriptionCb | RegionCb,
     callback_answer: CallbackAnswer,
     bot: Bot,
     store: Storage,
@@ -153,7 +155,9 @@ async def region_press(
     return region, message
 
 
-def button_region(callback_data: SubscriptionCb, callback_answer: CallbackAnswer) -> Region | None:
+def button_region(
+    callback_data: SubscriptionCb | RegionCb, callback_answer: CallbackAnswer
+) -> Region | None:
     region = get_region(callback_data.code)
     if region is None:
         stale(callback_answer, _("This button is out of date. Try /subscribe."))
