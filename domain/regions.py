@@ -43,6 +43,7 @@ __all__ = [
     "REGIONS",
     "Region",
     "RegionMatch",
+    "aliases",
     "exact_region",
     "get_region",
     "match_region",
@@ -783,6 +784,16 @@ def exact_region(text: str) -> Region | None:
         return _BY_CODE[ALL_UKRAINE]
     codes = _EXACT.get(key, frozenset())
     return _resolve(codes, query.oblast) if len(codes) == 1 else None
+
+
+def aliases(code: str) -> tuple[str, ...]:
+    """The names the matcher knows one region by, every case form spelled out: its names,
+    then its alias table ("київ", "києва", …, "kyiv"); () for an unknown code."""
+    region = _BY_CODE.get(code)
+    if region is None:
+        return ()
+    names = [region.name_uk, region.short_uk, region.name_en, region.short_en]
+    return tuple(dict.fromkeys([*names, *_expand(_ALIASES.get(code, ""))]))
 
 
 def only_oblast_markers(text: str) -> bool:

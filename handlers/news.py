@@ -13,6 +13,7 @@ from aiogram.utils.i18n import gettext as _
 
 from domain.formatting import Pages, trim
 from domain.regions import ALL_UKRAINE, Region, get_region, match_region
+from domain.search import parse_search, query_groups
 from handlers.keyboards import (
     MenuAction,
     MenuCb,
@@ -219,7 +220,12 @@ async def cmd_search(
             _("Send the words to look for after the command, for example: /search податки")
         )
         return
-    items = await store.items.search(query, SEARCH_RESULTS)
+    search = parse_search(query)
+    items = await store.items.search(
+        query_groups(search),
+        SEARCH_RESULTS,
+        region_code=search.region.code if search.region else None,
+    )
     shown = html.escape(trim(query, 64))
     await send_items(
         bot,

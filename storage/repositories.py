@@ -16,7 +16,7 @@ from storage.events import EventsRepo
 from storage.members import MembersRepo
 from storage.models import Chat, ChatType, Item, ItemKind, NewItem, from_timestamp
 from storage.roles import AuditRepo, RolesRepo
-from storage.search import search_expression
+from storage.search import match_expression, text_groups
 from storage.sources import SourcesRepo
 from storage.sql import insert_item
 from storage.stats import StatsRepo
@@ -66,6 +66,12 @@ class RegionsRepo:
     async def codes(self) -> set[str]:
         rows = await self._db.fetchall("SELECT code FROM regions")
         return {row["code"] for row in rows}
+
+
+# /search ranks the newest this many matches (a common word has hundreds of thousands).
+SEARCH_CANDIDATES = 1000
+# Days after which a match needs twice the relevance to rank as high as a new one.
+RECENCY_HALF_WEIGHT = 30.0
 
 
 class ItemsRepo:
@@ -171,20 +177,70 @@ class ItemsRepo:
             )
         return [_item(row) for row in rows]
 
-    async def search(self, text: str, limit: int = 10) -> list[Item]:
-        """Items whose title or summary has every word of `text` (in any form), newest first;
-        [] when `text` has no word to look for."""
-        expression = search_expression(text)
-        if expression is None:
-            return []
-        rows = await self._db.fetchall(
-            f"SELECT {_VISIBLE_ITEM_COLUMNS} FROM items_search "
-            "JOIN visible_items ON visible_items.id = items_search.rowid "
-            "WHERE items_search MATCH ? "
-            "ORDER BY visible_items.published_at DESC, visible_items.id DESC LIMIT ?",
-            (expression, limit),
+    async def search(
+        self,
+        query: str | Sequence[Collection[str]],
+        limit: int = 10,
+        *,
+        offset: int = 0,
+        region_code: str | None = None,
+    ) -> list[Item]:
+        """The best `limit` items for `query` after the first `offset`; see `search_page`."""
+        items, _total = await self.search_page(
+            query, limit, offset=offset, region_code=region_code
         )
-        return [_item(row) for row in rows]
+        return items
+
+    async def search_page(
+        self,
+        query: str | Sequence[Collection[str]],
+        limit: int = 10,
+        *,
+        offset: int = 0,
+        region_code: str | None = None,
+        now: float | None = None,
+    ) -> tuple[list[Item], int]:
+        """Items whose title or body has every word of `query` in some form, best first, and
+        how many there are (up to SEARCH_CANDIDATES).
+
+        `query` is plain text, or groups of terms (storage.search). Only the newest
+        SEARCH_CANDIDATES matches are ranked: relevance (FTS5's bm25, a title counting thrice
+        a body) weighed down with age, so that of two equally good matches the newer comes
+        first and a month-old one needs twice the relevance. Bounding the candidates bounds
+        the time a common word holds the database's one thread.
+        """
+        groups = text_groups(query) if isinstance(query, str) else query
+        expression = match_expression(groups, region_code)
+        if expression is None:
+            return [], 0
+        moment = time.time() if now is None else now
+        rows = await self._db.fetchall(
+            "WITH hits AS ("
+            "  SELECT rowid AS id, bm25(items_index, 3.0, 1.0, 0.0) AS rank FROM items_index"
+            "  WHERE items_index MATCH ? ORDER BY rowid DESC LIMIT ?"
+            f") SELECT {_VISIBLE_ITEM_COLUMNS}, count(*) OVER () AS total "
+            "FROM hits JOIN visible_items ON visible_items.id = hits.id "
+            "ORDER BY hits.rank / (1.0 + max(0, ? - visible_items.published_at) / ?), "
+            "visible_items.published_at DESC, visible_items.id DESC LIMIT ? OFFSET ?",
+            (
+                expression,
+                SEARCH_CANDIDATES,
+                moment,
+                RECENCY_HALF_WEIGHT * 86400.0,
+                limit,
+                offset,
+            ),
+        )
+        total = int(rows[0]["total"]) if rows else 0
+        if not rows and offset > 0:
+            # Past the last page: how many there are, for the page buttons.
+            row = await self._db.fetchone(
+                "SELECT count(*) FROM (SELECT rowid FROM items_index WHERE items_index MATCH ? "
+                "ORDER BY rowid DESC LIMIT ?)",
+                (expression, SEARCH_CANDIDATES),
+            )
+            total = int(row[0]) if row else 0
+        return [_item(row) for row in rows], total
 
     async def get(self, item_id: int) -> Item | None:
         """Any item, retracted ones too: for editors and the delivery worker, who must know

@@ -1,0 +1,76 @@
+"""What a person typed after /search: the words to look for, and a region to look in.
+
+`/search Чернігів: податки` looks in Chernihiv's news only; the part before the colon counts
+as a region when it names one exactly (domain.regions.exact_region), else the colon is just
+punctuation. Each word becomes the set of terms it may match in the index (storage.lemmas);
+a word that names a region («Чернігові», «Kyiv») also matches that region's other names in
+their dictionary forms («Чернігів», «Чернігівщина», «чернігівський»), because pymorphy guesses
+proper names poorly and the region matcher knows them all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from domain.regions import ALL_UKRAINE, Region, aliases, exact_region
+from storage.lemmas import FOLD, is_known, query_terms, word_terms, words
+from storage.search import MAX_WORDS
+
+__all__ = ["MAX_WORDS", "SearchQuery", "parse_search", "place_terms", "query_groups"]
+
+
+@dataclass(frozen=True, slots=True)
+class SearchQuery:
+    words: tuple[str, ...]  # lower-cased, at most MAX_WORDS, each once
+    region: Region | None  # the region the search is narrowed to
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.words)
+
+
+def parse_search(text: str) -> SearchQuery:
+    """The words and the region of `/search [region:] words`."""
+    region: Region | None = None
+    head, colon, rest = text.partition(":")
+    if colon and rest.strip():
+        region = exact_region(head)
+        if region is not None:
+            text = rest
+    found: list[str] = []
+    for word in words(text):
+        if word_terms(word) and word not in found:
+            found.append(word)
+        if len(found) == MAX_WORDS:
+            break
+    return SearchQuery(tuple(found), region)
+
+
+@cache
+def place_terms(code: str) -> frozenset[str]:
+    """The dictionary forms of a region's names: each one-word Ukrainian alias that is its
+    own lemma («чернігів», «чернігівщина», «чернігівський»)."""
+    terms: set[str] = set()
+    for alias in aliases(code):
+        parts = list(words(alias))
+        if len(parts) != 1:
+            continue
+        [word] = parts
+        folded = word.translate(FOLD)
+        if folded in word_terms(word) and is_known(word):
+            terms.add(folded)
+    return frozenset(terms)
+
+
+def query_groups(query: SearchQuery) -> list[frozenset[str]]:
+    """One group of terms per word: its own, and a region's names when it names one."""
+    groups: list[frozenset[str]] = []
+    for word in query.words:
+        group = set(query_terms(word))
+        region = exact_region(word) if len(word) > 2 and not word.isdigit() else None
+        if region is not None and region.code != ALL_UKRAINE:
+            group |= place_terms(region.code)
+        if group and frozenset(group) not in groups:
+            groups.append(frozenset(group))
+    return groups
