@@ -10,6 +10,7 @@ proper names poorly and the region matcher knows them all.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -17,7 +18,15 @@ from domain.regions import ALL_UKRAINE, Region, aliases, exact_region
 from storage.lemmas import FOLD, is_known, query_terms, word_terms, words
 from storage.search import MAX_WORDS
 
-__all__ = ["MAX_WORDS", "SearchQuery", "parse_search", "place_terms", "query_groups"]
+__all__ = [
+    "MAX_WORDS",
+    "SearchQuery",
+    "pack_words",
+    "parse_search",
+    "place_terms",
+    "query_groups",
+    "unpack_words",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,3 +83,52 @@ def query_groups(query: SearchQuery) -> list[frozenset[str]]:
         if group and frozenset(group) not in groups:
             groups.append(frozenset(group))
     return groups
+
+
+# Words travel in a button's callback data (64 bytes, with everything else a page needs), so
+# that a page button works after a restart and under an old message. UTF-8 spends two bytes
+# on a Cyrillic letter; packed, each letter people search with is one byte.
+_CYRILLIC = "абвгґдеєжзиіїйклмнопрстуфхцчшщьюяёъыэ"
+_PACKED = "ABCDEFGHIJKLMNOPQRSTUVWXYZ!#$%&()*+,."
+_PACK = str.maketrans(dict(zip(_CYRILLIC, _PACKED, strict=True)))
+_UNPACK = str.maketrans(dict(zip(_PACKED, _CYRILLIC, strict=True)))
+_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyz0123456789'")
+
+
+def pack_words(words: Sequence[str]) -> str:
+    """Lower-case words as a short ASCII string: Cyrillic letters one byte each, anything else
+    as "~<hex>-"; "_" between words."""
+    packed = []
+    for word in words:
+        chars = []
+        for char in word:
+            if char in _PLAIN or char in _CYRILLIC:
+                chars.append(char.translate(_PACK))
+            else:
+                chars.append(f"~{ord(char):x}-")
+        packed.append("".join(chars))
+    return "_".join(packed)
+
+
+def unpack_words(packed: str) -> tuple[str, ...]:
+    """The words `pack_words` packed; malformed parts are dropped, never raised on."""
+    words: list[str] = []
+    for part in packed.split("_")[: MAX_WORDS * 2]:
+        chars: list[str] = []
+        rest = part
+        while rest:
+            if rest[0] == "~":
+                code, dash, rest = rest[1:].partition("-")
+                if not dash or not code or len(code) > 6:
+                    break
+                try:
+                    chars.append(chr(int(code, 16)))
+                except ValueError:
+                    break
+            else:
+                chars.append(rest[0].translate(_UNPACK))
+                rest = rest[1:]
+        word = "".join(chars)
+        if word and word_terms(word):
+            words.append(word)
+    return tuple(words[:MAX_WORDS])

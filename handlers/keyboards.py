@@ -44,6 +44,54 @@ class SubscriptionCb(CallbackData, prefix="s"):
     code: str = ""
 
 
+class PageKind(StrEnum):
+    LATEST = "l"  # /latest: the chat's regions (as they are when the button is pressed)
+    REGION = "r"  # /region: one region
+    SEARCH = "s"  # /search: words, perhaps narrowed to a region
+
+
+class PageCb(CallbackData, prefix="p"):
+    """A page of news: everything the page needs is here, so that a button works after a
+    restart and under an old message (Telegram allows 64 bytes)."""
+
+    kind: PageKind
+    page: int  # from 1
+    size: int = 0  # items a page (/latest N); 0: the kind's own
+    region: str = ""  # REGION: its code; SEARCH: the region it is narrowed to, if any
+    words: str = ""  # SEARCH: the words, packed (domain.search.pack_words)
+
+
+CALLBACK_DATA_LIMIT = 64  # bytes
+
+
+def fits(callback_data: CallbackData) -> bool:
+    return len(callback_data.pack().encode()) <= CALLBACK_DATA_LIMIT
+
+
+def page_keyboard(
+    where: PageCb, pages: int, subscribe: Region | None = None, lang: str = "uk"
+) -> InlineKeyboardMarkup | None:
+    """◀️ and ▶️ to the pages beside `where` (of `pages`), and a way to subscribe to the region
+    whose news these are when the chat is not subscribed to it."""
+    builder = InlineKeyboardBuilder()
+    turns = 0
+    if where.page > 1:
+        builder.button(text="◀️", callback_data=where.model_copy(update={"page": where.page - 1}))
+        turns += 1
+    if where.page < pages:
+        builder.button(text="▶️", callback_data=where.model_copy(update={"page": where.page + 1}))
+        turns += 1
+    if subscribe is not None:
+        builder.button(
+            text="➕ " + _("Subscribe to {region}").format(region=subscribe.short(lang)),
+            callback_data=SubscriptionCb(action=SubscriptionAction.ADD, code=subscribe.code),
+        )
+    if not turns and subscribe is None:
+        return None
+    builder.adjust(*([turns] if turns else []), 1)
+    return builder.as_markup()
+
+
 def start_keyboard() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(

@@ -3,14 +3,19 @@ it ranks it."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from domain.search import parse_search, query_groups
 from storage.db import Database, load_migrations
 from storage.models import NewItem
 from storage.repositories import Storage
-from storage.search import match_expression, text_groups
+from storage.search import MAX_WORDS, match_expression, text_groups
+from tests.client import BotClient
 
 MOMENT = datetime(2025, 11, 12, 10, 0, tzinfo=UTC)
 
@@ -51,6 +56,23 @@ def test_place_names_match_the_regions_other_names() -> None:
     # A colon after anything but a region is punctuation.
     plain = parse_search("Увага: податки")
     assert plain.region is None and plain.words == ("увага", "податки")
+
+
+@given(st.text(max_size=200))
+def test_any_text_is_a_valid_query(text: str) -> None:
+    groups = text_groups(text)
+    assert len(groups) <= MAX_WORDS
+    expression = match_expression(groups, "UA-74")
+    if expression is None:
+        assert not groups
+        return
+    with sqlite3.connect(":memory:") as connection:
+        connection.execute(
+            "CREATE VIRTUAL TABLE t USING fts5(title, body, region, "
+            "tokenize = 'unicode61 remove_diacritics 0')"
+        )
+        connection.execute("INSERT INTO t VALUES ('чернігівськии громада', '', 'ua74')")
+        connection.execute("SELECT * FROM t WHERE t MATCH ?", (expression,)).fetchall()
 
 
 async def test_search_follows_new_corrected_and_retracted_items(store: Storage) -> None:
@@ -141,3 +163,28 @@ async def test_the_words_people_type_find_the_forms_headlines_use(store: Storage
     assert await found("Житомирщина податок") == [ids[2]]
     assert await found("Львів бюджет") == [ids[3]]
     assert await found("Чернівці") == []
+
+
+async def test_a_reader_finds_news_by_the_words_they_would_say(
+    client: BotClient, store: Storage
+) -> None:
+    ids = await store.items.add_many(
+        [
+            NewItem("UA-30", "Ремонт доріг у Києві", MOMENT),
+            NewItem("UA-74", "Чернігів приймає конференцію з е-демократії", MOMENT),
+            NewItem("UA-74", "Податкові надходження Чернігівщини зросли", MOMENT),
+            NewItem("UA-18", "На Житомирщині сплатили більше податків", MOMENT),
+        ]
+    )
+    [kyiv] = await client.send("/search Київ дорога")
+    assert "Ремонт доріг у Києві" in kyiv.plain_text
+    [chernihiv] = await client.send("/search Чернігові")
+    assert "Чернігів приймає конференцію" in chernihiv.plain_text
+    [taxes] = await client.send("/search податки")
+    assert "Чернігівщини" in taxes.plain_text and "Житомирщині" in taxes.plain_text
+    [narrowed] = await client.send("/search Чернігів: податки")
+    assert "Чернігівщини" in narrowed.plain_text and "Житомирщині" not in narrowed.plain_text
+    # A retracted item is found no more.
+    assert await store.items.retract(ids[0])
+    [gone] = await client.send("/search Київ дорога")
+    assert "Нічого не знайдено" in gone.plain_text
