@@ -198,5 +198,5 @@ def item_message(item: Item, tz: ZoneInfo, lang: str) -> str:
         footer.insert(0, html.escape(trim(item.source_name, 100)))
     lines += ["", "<i>" + " · ".join(footer) + "</i>"]
     if region is not None:
-        lines.append("#" + region.hashtag_uk)
+        lines.append("#" + region.hashtag(lang))
     return "\n".join(lines)

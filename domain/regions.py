@@ -70,6 +70,13 @@ class Region:
         """Short label for buttons and lists, in the same language rule as ``name``."""
         return self.short_en if _is_english(lang) else self.short_uk
 
+    def hashtag(self, lang: str) -> str:
+        """The hashtag under pushed items: «Чернігівщина», or "Chernihiv" for English
+        readers (a hashtag is one word: "Kyiv Oblast" is #KyivOblast)."""
+        if not _is_english(lang):
+            return self.hashtag_uk
+        return "".join(part[:1].upper() + part[1:] for part in re.split(r"[\s-]+", self.short_en))
+
     @property
     def is_national(self) -> bool:
         return self.code == ALL_UKRAINE

@@ -6,7 +6,7 @@ import html
 from collections import defaultdict
 from datetime import datetime
 
-from aiogram import Router
+from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from aiogram.utils.i18n import I18n
@@ -16,6 +16,7 @@ from domain.formatting import pack
 from domain.named_regions import parse_regions
 from domain.regions import ALL_UKRAINE, get_region
 from handlers.filters import IsAdmin
+from handlers.menus import set_user_menu
 from infra.settings import Settings
 from storage.repositories import Storage
 from storage.roles import Role
@@ -44,7 +45,12 @@ def _user_id(word: str) -> int | None:
 
 
 async def cmd_grant(
-    message: Message, command: CommandObject, store: Storage, settings: Settings, i18n: I18n
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    store: Storage,
+    settings: Settings,
+    i18n: I18n,
 ) -> None:
     """/grant <user_id> <editor|coordinator> [region…]: no region means all regions."""
     words = (command.args or "").split(maxsplit=2)
@@ -68,6 +74,7 @@ async def cmd_grant(
             return
         codes = {region.code for region in named.regions}
     await store.roles.grant(user_id, role, codes, by=granter)
+    await set_user_menu(bot, user_id, store, settings, i18n)
     await message.answer(
         _("User {user_id} is now {role} for: {regions}.").format(
             user_id=user_id,
@@ -77,7 +84,14 @@ async def cmd_grant(
     )
 
 
-async def cmd_revoke(message: Message, command: CommandObject, store: Storage) -> None:
+async def cmd_revoke(
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    store: Storage,
+    settings: Settings,
+    i18n: I18n,
+) -> None:
     """/revoke <user_id> [role]: without a role, every role."""
     words = (command.args or "").split()
     user_id = _user_id(words[0]) if words else None
@@ -90,6 +104,7 @@ async def cmd_revoke(message: Message, command: CommandObject, store: Storage) -
         await message.answer(_("You cannot change your own rights."))
         return
     removed = await store.roles.revoke(user_id, role, by=revoker)
+    await set_user_menu(bot, user_id, store, settings, i18n)
     if removed == 0:
         await message.answer(_("User {user_id} had no such role.").format(user_id=user_id))
     else:

@@ -27,11 +27,9 @@ from handlers.deps import provide
 from handlers.news import stale
 from handlers.permissions import AdminCheck
 from handlers.subscriptions import remember_chat
-from infra.i18n import N_, locale_for
+from infra.i18n import locale_for
 from storage.chat_settings import ChatSettings
 from storage.repositories import Storage
-
-MENU_COMMANDS = (("settings", N_("Settings")),)
 
 DIGEST_TIMES = ("07:00", "08:00", "09:00", "12:00", "18:00", "21:00")
 QUIET_RANGES = (("22:00", "08:00"), ("23:00", "07:00"))

@@ -10,6 +10,7 @@ from aiogram.types import Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
+from domain.formatting import trim
 from handlers.deps import provide
 from handlers.filters import Access, access_of
 from handlers.keyboards import start_keyboard
@@ -34,6 +35,7 @@ async def cmd_start(
     if region is not None:
         await subscribe_from_link(message, region, bot, store, admin_check, i18n.current_locale)
         return
+    code = " ".join((command.args or "").split())
     user = message.from_user
     await store.chats.upsert(
         message.chat.id,
@@ -43,8 +45,19 @@ async def cmd_start(
     )
     name = html.escape(user.first_name) if user and message.chat.type == "private" else ""
     greeting = _("Hello, {name}!").format(name=name) if name else _("Hello!")
+    unknown = []
+    if code:
+        # A link to the bot with a code it does not know (mistyped, or from an old version):
+        # say so, then greet as usual.
+        unknown = [
+            "❔ "
+            + _("The code “{code}” in the link is unknown to me.").format(
+                code=html.escape(trim(code, 32))
+            )
+        ]
     text = "\n\n".join(
         [
+            *unknown,
             f"👋 <b>{greeting}</b>",
             _(
                 "I am Visnyk, a bot of regional news of Ukraine. I show the latest headlines "

@@ -40,17 +40,8 @@ from handlers.keyboards import (
 )
 from handlers.news import stale
 from handlers.permissions import AdminCheck
-from infra.i18n import N_
 from storage.models import ChatType
 from storage.repositories import Storage
-
-# The command menu's entries for these commands (bot.factory.MENU_COMMANDS); their
-# descriptions are marked here so that the catalogs translate them.
-MENU_COMMANDS = (
-    ("subscribe", N_("Subscribe to regions")),
-    ("subscriptions", N_("My subscriptions")),
-    ("unsubscribe", N_("Unsubscribe")),
-)
 
 # "/unsubscribe all" and its Ukrainian spellings.
 ALL_WORDS = frozenset({"all", "все", "усе", "усі", "всі"})

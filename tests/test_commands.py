@@ -276,20 +276,35 @@ async def test_menu_is_set_in_ukrainian_and_english(
     assert uk["latest"] == "Останні новини"
     assert en["latest"] == "Latest news"
     assert uk["search"] == "Пошук новин"
+    assert en["events"] == "Upcoming events" and uk["stop"] == "Зупинити й забути цей чат"
     assert (
-        set(uk)
-        == set(en)
-        == {
+        list(uk)
+        == list(en)
+        == [
             "start",
             "latest",
             "region",
             "search",
+            "events",
             "subscribe",
             "subscriptions",
             "unsubscribe",
+            "settings",
+            "stop",
             "help",
-        }
+        ]
     )
+
+
+async def test_an_unknown_start_code_is_said_then_greeted(client: BotClient) -> None:
+    for payload in ("UA-99", "promo_2025"):
+        [answer] = await client.send(f"/start {payload}")
+        text = answer.plain_text
+        assert f"Код «{payload}» у посиланні мені невідомий." in text
+        assert text.index("невідомий") < text.index("Вітаю")
+        assert any("Обрати регіони" in label for label in labels(answer))
+    [known] = await client.send("/start UA-74")
+    assert "невідомий" not in known.plain_text
 
 
 async def test_a_failing_handler_still_answers(client: BotClient, store: Storage) -> None:
