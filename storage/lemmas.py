@@ -24,7 +24,7 @@ from typing import Any
 # A word: letters and digits, apostrophes inside ("з'їзд"); "_" and hyphens split words.
 _WORD = re.compile(r"[^\W_]+(?:['’ʼ`‘][^\W_]+)*")
 _TERM = re.compile(r"[^\W_]+")
-_APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "`": "'", "‘": "'"})
+_OTHER_APOSTROPHES = ("’", "ʼ", "`", "‘")
 # What the index and queries fold: letters people swap, and apostrophes dropped.
 FOLD = str.maketrans({"ї": "і", "й": "и", "є": "е", "ґ": "г", "'": None})
 MAX_WORD = 40  # letters of a word looked at (longer ones are not words people search for)
@@ -38,10 +38,18 @@ def _analyzer() -> Any:
     return pymorphy3.MorphAnalyzer(lang="uk")
 
 
+def _one_apostrophe(text: str) -> str:
+    # str.translate is slow on non-ASCII text; these replaces are not, and run on every item.
+    for other in _OTHER_APOSTROPHES:
+        if other in text:
+            text = text.replace(other, "'")
+    return text
+
+
 def words(text: str) -> Iterator[str]:
     """The words of `text`, lower-cased, apostrophes made one character."""
-    for found in _WORD.findall(text.casefold()):
-        yield found.translate(_APOSTROPHES)[:MAX_WORD]
+    for found in _WORD.findall(_one_apostrophe(text.casefold())):
+        yield found[:MAX_WORD]
 
 
 @lru_cache(maxsize=200_000)
@@ -65,11 +73,21 @@ def is_known(word: str) -> bool:
     return bool(_analyzer().word_is_known(word))
 
 
+@lru_cache(maxsize=200_000)
+def _indexed(word: str) -> str:
+    return " ".join(word_terms(word[:MAX_WORD]))
+
+
 def index_terms(text: str | None) -> str:
-    """What the index holds for a title or a body: each word's terms, in the text's order."""
+    """What the index holds for a title or a body: each word's terms, in the text's order.
+
+    Called for every item stored (a million when a store is built), so it does the least
+    per word: one lookup of the word's terms, already joined.
+    """
     if not text:
         return ""
-    return " ".join(term for word in words(text) for term in word_terms(word))
+    found = [_indexed(word) for word in _WORD.findall(_one_apostrophe(text.casefold()))]
+    return " ".join(terms for terms in found if terms)
 
 
 def query_terms(word: str) -> frozenset[str]:

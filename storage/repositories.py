@@ -70,6 +70,8 @@ class RegionsRepo:
 
 # /search ranks the newest this many matches (a common word has hundreds of thousands).
 SEARCH_CANDIDATES = 1000
+# Matches among the newest items (items_recent) that are enough to rank there alone.
+RECENT_ENOUGH = 200
 # Days after which a match needs twice the relevance to rank as high as a new one.
 RECENCY_HALF_WEIGHT = 30.0
 
@@ -206,19 +208,33 @@ class ItemsRepo:
         `query` is plain text, or groups of terms (storage.search). Only the newest
         SEARCH_CANDIDATES matches are ranked: relevance (FTS5's bm25, a title counting thrice
         a body) weighed down with age, so that of two equally good matches the newer comes
-        first and a month-old one needs twice the relevance. Bounding the candidates bounds
-        the time a common word holds the database's one thread.
+        first and a month-old one needs twice the relevance. Words found RECENT_ENOUGH times
+        among the newest 50,000 items are ranked there, with those items' statistics. Both
+        bound the time a common word holds the database's one thread.
         """
         groups = text_groups(query) if isinstance(query, str) else query
         expression = match_expression(groups, region_code)
         if expression is None:
             return [], 0
+        # Among the newest items when the words are found often enough there (ranking reads
+        # every row of each term in its table: see migration 0012), else among all.
+        for table in ("items_recent", "items_index"):
+            row = await self._db.fetchone(
+                f"SELECT count(*) FROM (SELECT rowid FROM {table} WHERE {table} MATCH ? "
+                "ORDER BY rowid DESC LIMIT ?)",
+                (expression, SEARCH_CANDIDATES),
+            )
+            total = int(row[0]) if row else 0
+            if total >= RECENT_ENOUGH:
+                break
+        if total == 0 or offset >= total:
+            return [], total
         moment = time.time() if now is None else now
         rows = await self._db.fetchall(
             "WITH hits AS ("
-            "  SELECT rowid AS id, bm25(items_index, 3.0, 1.0, 0.0) AS rank FROM items_index"
-            "  WHERE items_index MATCH ? ORDER BY rowid DESC LIMIT ?"
-            f") SELECT {_VISIBLE_ITEM_COLUMNS}, count(*) OVER () AS total "
+            f"  SELECT rowid AS id, bm25({table}, 3.0, 1.0, 0.0) AS rank FROM {table}"
+            f"  WHERE {table} MATCH ? ORDER BY rowid DESC LIMIT ?"
+            f") SELECT {_VISIBLE_ITEM_COLUMNS} "
             "FROM hits JOIN visible_items ON visible_items.id = hits.id "
             "ORDER BY hits.rank / (1.0 + max(0, ? - visible_items.published_at) / ?), "
             "visible_items.published_at DESC, visible_items.id DESC LIMIT ? OFFSET ?",
@@ -231,15 +247,6 @@ class ItemsRepo:
                 offset,
             ),
         )
-        total = int(rows[0]["total"]) if rows else 0
-        if not rows and offset > 0:
-            # Past the last page: how many there are, for the page buttons.
-            row = await self._db.fetchone(
-                "SELECT count(*) FROM (SELECT rowid FROM items_index WHERE items_index MATCH ? "
-                "ORDER BY rowid DESC LIMIT ?)",
-                (expression, SEARCH_CANDIDATES),
-            )
-            total = int(row[0]) if row else 0
         return [_item(row) for row in rows], total
 
     async def get(self, item_id: int) -> Item | None:

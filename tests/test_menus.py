@@ -71,3 +71,24 @@ async def test_a_user_who_never_wrote_to_the_bot_can_still_be_granted(
     assert "777000" in answer.plain_text
     assert await store.roles.regions(777000, Role.EDITOR) == frozenset({"UA"})
     assert ("chat:777000", "") not in client.sandbox.commands
+
+
+async def test_an_editors_menu_speaks_the_language_chosen_in_settings(
+    client: BotClient, store: Storage
+) -> None:
+    sandbox = client.sandbox
+    editor = client.as_user(EDITOR, language="uk")
+    await store.roles.grant(EDITOR, Role.EDITOR, {"UA-74"}, by=ADMIN_ID)
+    [languages] = await editor.send("/settings")
+    edits = languages.edits
+    sandbox.press(languages, "Мова", user_id=EDITOR)
+    await sandbox.wait_until(lambda: languages.edits > edits)
+    edits = languages.edits
+    sandbox.press(languages, "English", user_id=EDITOR)
+    await sandbox.wait_until(lambda: languages.edits > edits)
+    await sandbox.wait_until(lambda: (f"chat:{EDITOR}", "") in sandbox.commands)
+    descriptions = {
+        command["command"]: command["description"]
+        for command in sandbox.commands[(f"chat:{EDITOR}", "")]
+    }
+    assert descriptions["push"] == "Breaking news to a region"

@@ -188,3 +188,30 @@ async def test_a_reader_finds_news_by_the_words_they_would_say(
     assert await store.items.retract(ids[0])
     [gone] = await client.send("/search Київ дорога")
     assert "Нічого не знайдено" in gone.plain_text
+
+
+async def test_common_words_rank_among_the_newest_items_and_stay_in_step(
+    store: Storage,
+) -> None:
+    ids = await store.items.add_many(
+        [
+            NewItem(
+                "UA-74", f"Громада №{number} ремонтує дороги", MOMENT + timedelta(minutes=number)
+            )
+            for number in range(260)
+        ]
+    )
+
+    async def rows(table: str) -> int:
+        row = await store.db.fetchone(f"SELECT count(*) FROM {table}")
+        return int(row[0]) if row else -1
+
+    assert await rows("items_recent") == await rows("items_index") == 260
+    items, total = await store.items.search_page("дорога громада", now=MOMENT.timestamp())
+    assert total == 260 and [item.id for item in items] == ids[::-1][:10]
+    assert await store.items.retract(ids[-1])
+    assert await store.editorial.correct(ids[-2], "Свято в парку", "<b>Свято в парку</b>", 1)
+    assert await rows("items_recent") == await rows("items_index") == 259
+    items, total = await store.items.search_page("дорога громада", now=MOMENT.timestamp())
+    assert total == 258 and [item.id for item in items] == ids[::-1][2:12]
+    assert [item.id for item in await store.items.search("свято парк")] == [ids[-2]]
