@@ -105,7 +105,10 @@ async def set_user_menu(
     bot: Bot, user_id: int, store: Storage, settings: Settings, i18n: I18n
 ) -> None:
     """The menu of a user's private chat as their roles are now: theirs, or the default again
-    (the chat's own menu removed) once they have none."""
+    (the chat's own menu removed) once they have none. Nothing for a user who never wrote to
+    the bot: their menu is set when a role is granted after that, or at the next start."""
+    if await store.chats.get(user_id) is None:
+        return  # never wrote to the bot: there is no private chat to set a menu in
     access = await access_of(user_id, store, settings)
     scope = BotCommandScopeChat(chat_id=user_id)
     chosen = (await store.chat_settings.get(user_id)).language
@@ -120,8 +123,7 @@ async def set_user_menu(
                 _commands(menu, i18n, locale), scope=scope, language_code=language or None
             )
     except TelegramAPIError as exc:
-        # A user who never opened a chat with the bot has no chat to set a menu for; /help
-        # lists the same commands.
+        # A user who blocked the bot, say; /help lists the same commands.
         log.warning("could not set the command menu of user %s: %s", user_id, exc)
 
 

@@ -61,9 +61,15 @@ def word_terms(word: str) -> tuple[str, ...]:
     if len(word) < 2:
         return ()
     analyzer = _analyzer()
-    found = dict.fromkeys(parse.normal_form for parse in analyzer.parse(word))
-    if not analyzer.word_is_known(word):
-        found[word] = None
+    try:
+        found = dict.fromkeys(parse.normal_form for parse in analyzer.parse(word))
+        if not analyzer.word_is_known(word):
+            found[word] = None
+    except (ValueError, KeyError):
+        # pymorphy3 names each character of a word it guesses at, and some (new scripts,
+        # private use) have no name. The word stands for itself: storing an item must not
+        # fail on its title.
+        found = {word: None}
     terms = dict.fromkeys(term.translate(FOLD) for term in found)
     return tuple(term for term in terms if _TERM.fullmatch(term))
 

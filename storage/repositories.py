@@ -70,6 +70,8 @@ class RegionsRepo:
 
 # /search ranks the newest this many matches (a common word has hundreds of thousands).
 SEARCH_CANDIDATES = 1000
+# Candidates ranked by one statement (see search_page).
+SEARCH_CHUNK = 500
 # Matches among the newest items (items_recent) that are enough to rank there alone.
 RECENT_ENOUGH = 200
 # Days after which a match needs twice the relevance to rank as high as a new one.
@@ -229,25 +231,41 @@ class ItemsRepo:
                 break
         if total == 0 or offset >= total:
             return [], total
+        # Ranked a chunk at a time, newest first: each statement holds the database's one
+        # thread for a millisecond or two, and whatever else is waiting for it (a /latest)
+        # goes between two chunks instead of after the whole search.
         moment = time.time() if now is None else now
+        half_weight = RECENCY_HALF_WEIGHT * 86400.0
+        ranked: list[tuple[float, int, int]] = []  # (blended rank, -published_at, -id)
+        below, seen = 2**63 - 1, 0
+        while seen < total:
+            rows = await self._db.fetchall(
+                "SELECT hits.id, hits.rank, visible_items.published_at FROM ("
+                f"  SELECT rowid AS id, bm25({table}, 3.0, 1.0, 0.0) AS rank FROM {table}"
+                f"  WHERE {table} MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?"
+                ") AS hits LEFT JOIN visible_items ON visible_items.id = hits.id",
+                (expression, below, min(SEARCH_CHUNK, total - seen)),
+            )
+            if not rows:
+                break
+            seen += len(rows)
+            below = min(int(row[0]) for row in rows)
+            for item_id, rank, published_at in rows:
+                if published_at is None:
+                    continue  # not for readers (the index follows items, so: never)
+                age = max(0.0, moment - published_at)
+                ranked.append((rank / (1.0 + age / half_weight), -published_at, -item_id))
+        ranked.sort()
+        page = [-negative_id for _, _, negative_id in ranked[offset : offset + limit]]
+        if not page:
+            return [], total
         rows = await self._db.fetchall(
-            "WITH hits AS ("
-            f"  SELECT rowid AS id, bm25({table}, 3.0, 1.0, 0.0) AS rank FROM {table}"
-            f"  WHERE {table} MATCH ? ORDER BY rowid DESC LIMIT ?"
-            f") SELECT {_VISIBLE_ITEM_COLUMNS} "
-            "FROM hits JOIN visible_items ON visible_items.id = hits.id "
-            "ORDER BY hits.rank / (1.0 + max(0, ? - visible_items.published_at) / ?), "
-            "visible_items.published_at DESC, visible_items.id DESC LIMIT ? OFFSET ?",
-            (
-                expression,
-                SEARCH_CANDIDATES,
-                moment,
-                RECENCY_HALF_WEIGHT * 86400.0,
-                limit,
-                offset,
-            ),
+            f"SELECT {_ITEM_COLUMNS} FROM visible_items "
+            f"WHERE id IN ({', '.join('?' * len(page))})",
+            tuple(page),
         )
-        return [_item(row) for row in rows], total
+        by_id = {row["id"]: _item(row) for row in rows}
+        return [by_id[item_id] for item_id in page if item_id in by_id], total
 
     async def get(self, item_id: int) -> Item | None:
         """Any item, retracted ones too: for editors and the delivery worker, who must know

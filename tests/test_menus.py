@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from infra.settings import Settings
 from sandbox import BotAPISandbox
+from storage.models import ChatType
 from storage.repositories import Storage
 from storage.roles import Role
 from tests.client import ADMIN_ID, BotClient, running_bot
@@ -23,6 +24,7 @@ async def test_roles_get_their_menus_at_start_up(
     for user in (ADMIN_ID, COORDINATOR):
         sandbox.add_user(user, first_name=f"User{user}", language_code="uk")
         sandbox.add_chat(user)  # they wrote to the bot before
+        await store.chats.upsert(user, ChatType.PRIVATE, None, "uk")
     await store.roles.grant(COORDINATOR, Role.COORDINATOR, {"UA-46"}, by=ADMIN_ID)
     async with running_bot(sandbox, settings, store):
         await sandbox.wait_until(lambda: bool(menu(sandbox, f"chat:{COORDINATOR}")))
