@@ -83,6 +83,7 @@ def help_text(access: Access | None) -> str:
         "/region — " + _("choose a region from a list"),
         "/region " + _("Chernihiv") + " — " + _("news of a region by its name"),
         "/search " + _("taxes") + " — " + _("news with these words"),
+        "/search " + _("Chernihiv") + ": " + _("taxes") + " — " + _("the same in one region"),
         "",
         "/subscribe — " + _("choose regions to get their new headlines"),
         "/subscribe " + _("Chernihiv") + ", " + _("Lviv") + " — " + _("subscribe by name"),
