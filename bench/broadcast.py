@@ -90,7 +90,7 @@ def _die_with_parent() -> None:
 async def start_sandbox() -> tuple[asyncio.subprocess.Process, str]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
-        *("-m", "sandbox.server", "--port", "0", "--limits", "on"),
+        *("-m", "sandbox", "--port", "0", "--limits", "on"),
         cwd=ROOT,
         stdout=asyncio.subprocess.PIPE,
         preexec_fn=_die_with_parent if sys.platform == "linux" else None,

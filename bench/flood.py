@@ -56,7 +56,7 @@ TARGET = 1.0  # seconds, the worst answer under the flood
 async def start_sandbox() -> tuple[asyncio.subprocess.Process, str]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
-        *("-m", "sandbox.server", "--port", "0", "--limits", "on"),
+        *("-m", "sandbox", "--port", "0", "--limits", "on"),
         cwd=ROOT,
         stdout=asyncio.subprocess.PIPE,
     )

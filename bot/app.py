@@ -1,10 +1,17 @@
-"""Running the bot: polling or a webhook, the delivery worker and the scheduler, until a signal."""
+"""Running the bot: polling or a webhook, the delivery worker and the scheduler, until a signal.
+
+`Services` is everything that runs beside the updates; `run_bot` (python -m bot) and the
+offline demo (bot.demo) both run it, so the demo shows what production does.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 
+from aiogram import Bot, Dispatcher
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.factory import (
@@ -19,22 +26,126 @@ from bot.factory import (
     poll,
     serve_webhook,
 )
+from bot.metrics import Metrics
+from bot.ops import DELIVERY_TASK, Health, Ops
 from bot.sources_file import load_sources, read_sources_file
 from bot.startup import reach_telegram
 from bot.supervise import Supervisor
+from infra.background import BackgroundJobs
+from infra.pacing import Pacer
 from infra.settings import Settings
 from jobs.bundles import send_bundles
+from jobs.delivery import DeliveryWorker
 from jobs.ingest import FeedClient, poll_due_sources
 from jobs.reminders import send_due_reminders
+from storage.repositories import Storage
 
 log = logging.getLogger(__name__)
 
-# How often the scheduler looks for due sources; each source keeps its own interval.
-FEED_TICK_SECONDS = 30
-# How often the scheduler looks for due event reminders.
-REMINDER_TICK_SECONDS = 30
-# How often the scheduler looks for digests due and quiet hours that ended.
-BUNDLE_TICK_SECONDS = 30
+
+@dataclass(frozen=True)
+class Ticks:
+    """How often, in seconds, the scheduler looks for work of each kind."""
+
+    feeds: float = 30  # sources due (each source keeps its own interval)
+    reminders: float = 30  # event reminders due
+    bundles: float = 30  # digests due and quiet hours that ended
+
+
+class Services:
+    """What runs beside the updates: the delivery worker (supervised) and the scheduler's
+    jobs (feeds, reminders, digests), around one store, one pacer and the answering bot;
+    with METRICS_PORT set, Prometheus metrics and the health check too."""
+
+    def __init__(
+        self, settings: Settings, store: Storage, bot: Bot, pacer: Pacer, ticks: Ticks = Ticks()
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.bot = bot
+        self.pacer = pacer
+        self.delivery_bot = build_bot(settings, retry=False)
+        self.delivery: DeliveryWorker = build_delivery(
+            settings, store, self.delivery_bot, pacer=pacer
+        )
+        self.feeds = FeedClient(ingest_config(settings))
+        # Prometheus metrics exist only where they are served (METRICS_PORT).
+        metrics = self.metrics = Metrics() if settings.metrics_port is not None else None
+        if metrics is not None:
+            metrics.watch(self.delivery, pacer)
+        self.dispatcher: Dispatcher = build_dispatcher(
+            settings, store, delivery=self.delivery, feeds=self.feeds, metrics=metrics
+        )
+        self.background: BackgroundJobs = self.dispatcher["jobs"]
+        self.scheduler = AsyncIOScheduler(timezone=settings.tz)
+        self.supervisor = Supervisor()
+        render_bundle = build_bundle_renderer(settings)
+
+        async def feeds() -> None:
+            polled = await poll_due_sources(
+                http=self.feeds.http(),
+                store=store,
+                config=self.feeds.config,
+                tz=settings.tz,
+                on_published=self.delivery.wake,
+            )
+            if metrics is not None:
+                metrics.polled(polled.reports)
+
+        async def reminders() -> None:
+            await send_due_reminders(store=store, tz=settings.tz, on_published=self.delivery.wake)
+
+        async def bundles() -> None:
+            await send_bundles(
+                store,
+                render_bundle,
+                now=datetime.now(settings.tz),
+                on_published=self.delivery.wake,
+            )
+
+        jobs: tuple[tuple[str, float, Callable[[], Awaitable[None]]], ...] = (
+            ("feeds", ticks.feeds, feeds),
+            ("reminders", ticks.reminders, reminders),  # due while the bot was down too
+            ("bundles", ticks.bundles, bundles),  # digests due while the bot was down too
+        )
+        for name, seconds, job in jobs:
+            self.scheduler.add_job(
+                job,
+                "interval",
+                seconds=seconds,
+                id=name,
+                max_instances=1,
+                coalesce=True,
+                next_run_time=datetime.now(settings.tz),  # a first run at start-up
+            )
+
+        self.ops = None
+        if metrics is not None:
+            health = Health(
+                store,
+                self.supervisor,
+                self.scheduler,
+                self.delivery,
+                settings.health_max_delivery_age,
+            )
+            self.ops = Ops(health, metrics, store)
+
+    def start(self) -> None:
+        self.supervisor.start(DELIVERY_TASK, self.delivery.run)
+        self.scheduler.start()
+
+    async def close(self) -> None:
+        """Graceful stop: no new deliveries, the ones in flight finish (bounded), the rest stay
+        pending; then every connection and the database close."""
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        self.supervisor.stopping()
+        await self.delivery.stop(timeout=10)
+        await self.supervisor.stop(timeout=5)
+        await self.feeds.close()
+        await self.bot.session.close()
+        await self.delivery_bot.session.close()
+        await self.store.db.close()
 
 
 async def run_bot(settings: Settings) -> None:
@@ -63,73 +174,35 @@ async def run_bot(settings: Settings) -> None:
             await store.db.close()
     if reached is None:
         return
-    delivery_bot = build_bot(settings, retry=False)
-    delivery = build_delivery(settings, store, delivery_bot, pacer=pacer)
-    feeds = FeedClient(ingest_config(settings))
-    dispatcher = build_dispatcher(settings, store, delivery=delivery, feeds=feeds)
-    scheduler = AsyncIOScheduler(timezone=settings.tz)
-    scheduler.add_job(
-        poll_due_sources,
-        "interval",
-        seconds=FEED_TICK_SECONDS,
-        kwargs={
-            "http": feeds.http(),
-            "store": store,
-            "config": feeds.config,
-            "tz": settings.tz,
-            "on_published": delivery.wake,
-        },
-        id="feeds",
-        max_instances=1,
-        coalesce=True,
-        next_run_time=datetime.now(settings.tz),  # a first poll at start-up
+    services = Services(settings, store, bot, pacer)
+    ops = services.ops
+    # /healthz and /metrics on the webhook's own server when they share its port.
+    shared = (
+        ops is not None and settings.webhook_url and settings.metrics_port == settings.webhook_port
     )
-    scheduler.add_job(
-        send_due_reminders,
-        "interval",
-        seconds=REMINDER_TICK_SECONDS,
-        kwargs={"store": store, "tz": settings.tz, "on_published": delivery.wake},
-        id="reminders",
-        max_instances=1,
-        coalesce=True,
-        next_run_time=datetime.now(settings.tz),  # reminders due while the bot was down
-    )
-    render_bundle = build_bundle_renderer(settings)
-
-    async def bundles() -> None:
-        await send_bundles(
-            store, render_bundle, now=datetime.now(settings.tz), on_published=delivery.wake
-        )
-
-    scheduler.add_job(
-        bundles,
-        "interval",
-        seconds=BUNDLE_TICK_SECONDS,
-        id="bundles",
-        max_instances=1,
-        coalesce=True,
-        next_run_time=datetime.now(settings.tz),  # digests due while the bot was down
-    )
-    supervisor = Supervisor()
-    supervisor.start("delivery", delivery.run)
+    ops_runner = None
     try:
-        scheduler.start()
+        # First: a port taken by something else stops the start-up before any work begins.
+        if ops is not None and not shared:
+            assert settings.metrics_port is not None
+            ops_runner = await ops.serve(settings.metrics_host, settings.metrics_port)
+            log.info("health and metrics on %s:%s", settings.metrics_host, settings.metrics_port)
+        services.start()
         freeze_startup_objects()
         if settings.webhook_url:
-            await serve_webhook(dispatcher, bot, settings)
+            await serve_webhook(
+                services.dispatcher,
+                bot,
+                settings,
+                more_routes=ops.add_routes if ops and shared else None,
+            )
         else:
             # A webhook left set (by an earlier run in webhook mode) would block getUpdates.
             await bot.delete_webhook(drop_pending_updates=False)
             log.info("polling %s", settings.telegram_api_url)
             # aiogram stops polling on SIGTERM/SIGINT; everything else is stopped below.
-            await poll(dispatcher, bot, settings)
+            await poll(services.dispatcher, bot, settings)
     finally:
-        scheduler.shutdown(wait=False)
-        # Graceful stop: no new deliveries, the ones in flight finish (bounded), rest pending.
-        supervisor.stopping()
-        await delivery.stop(timeout=10)
-        await supervisor.stop(timeout=5)
-        await feeds.close()
-        await bot.session.close()
-        await delivery_bot.session.close()
-        await store.db.close()
+        if ops_runner is not None:
+            await ops_runner.cleanup()
+        await services.close()

@@ -7,6 +7,7 @@ import gc
 import logging
 import secrets
 import signal
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,6 +15,7 @@ from urllib.parse import urlsplit
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.dispatcher.middlewares.user_context import UserContextMiddleware
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.methods import Response
@@ -25,13 +27,17 @@ from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
 
 from bot.fsm_storage import SQLiteStorage
+from bot.metrics import Metrics, UpdateMetrics
 from bot.webhook import WebhookHandler
 from domain.formatting import Pages, bundle_messages, item_message, retraction_notice
 from domain.regions import REGIONS
 from handlers import build_router
 from handlers.menus import set_default_menu, set_role_menus
+from infra.background import BackgroundJobs
 from infra.fitting_middleware import FitMiddleware
 from infra.i18n import LanguageMiddleware, build_i18n
+from infra.in_hand import UpdatesInHand
+from infra.log_context import log_fields
 from infra.pacing import Pacer
 from infra.retry import PacingMiddleware, RetryMiddleware
 from infra.session import JsonAiohttpSession
@@ -56,6 +62,18 @@ _RESPONSE_TYPES = (
     Response[bool],
     Response[list[Update]],
 )
+
+
+class VisnykDispatcher(Dispatcher):
+    """aiogram's dispatcher; every line logged while it handles an update carries the update's
+    id, user and chat (infra.log_context), its error handler's lines included."""
+
+    async def feed_update(self, bot: Bot, update: Update, **kwargs: Any) -> Any:
+        context = UserContextMiddleware.resolve_event_context(update)
+        with log_fields(
+            update_id=update.update_id, user_id=context.user_id, chat_id=context.chat_id
+        ):
+            return await super().feed_update(bot, update, **kwargs)
 
 
 def build_bot(
@@ -182,15 +200,18 @@ def build_dispatcher(
     delivery: DeliveryWorker | None = None,
     feeds: FeedClient | None = None,
     pacer: Pacer | None = None,
+    metrics: Metrics | None = None,
 ) -> Dispatcher:
     """The dispatcher with every router, middleware and dependency wired.
 
     `delivery`, when given, reaches handlers as a dependency, so that what they publish is
     delivered at once. `pacer` paces work handlers start in the background (edits of
-    delivered copies); the delivery worker's by default.
+    delivered copies); the delivery worker's by default. `metrics`: updates are counted and
+    timed there.
     """
     i18n = i18n or build_i18n()
-    dispatcher = Dispatcher(
+    jobs = BackgroundJobs()
+    dispatcher = VisnykDispatcher(
         # Conversations (an editor's /push, say) live in the database and survive restarts.
         storage=fsm_storage or SQLiteStorage(store.db),
         settings=settings,
@@ -200,7 +221,14 @@ def build_dispatcher(
         delivery=delivery,
         pacer=pacer or (delivery.pacer if delivery is not None else build_pacer(settings)),
         feeds=feeds or FeedClient(ingest_config(settings)),
+        jobs=jobs,  # work handlers leave running (an editor's progress), stopped at shutdown
     )
+    dispatcher.shutdown.register(jobs.stop)
+    dispatcher.update.outer_middleware(in_hand := UpdatesInHand())
+    dispatcher["in_hand"] = in_hand  # what the demo and the tests wait for
+    if metrics is not None:
+        # Inside aiogram's error middleware, so that a handler's exception counts as an error.
+        dispatcher.update.outer_middleware(UpdateMetrics(metrics))
     LanguageMiddleware(i18n).setup(dispatcher)
     # After the language is known (its one notice is translated), before anything else.
     throttle = ThrottleMiddleware(burst=settings.throttle_burst, rate=settings.throttle_rate)
@@ -228,7 +256,13 @@ async def poll(dispatcher: Dispatcher, bot: Bot, settings: Settings, **options: 
     )
 
 
-async def serve_webhook(dispatcher: Dispatcher, bot: Bot, settings: Settings) -> None:
+async def serve_webhook(
+    dispatcher: Dispatcher,
+    bot: Bot,
+    settings: Settings,
+    *,
+    more_routes: Callable[[web.Application], None] | None = None,
+) -> None:
     """Take updates from Telegram's webhook at WEBHOOK_URL until SIGINT or SIGTERM.
 
     The server listens on WEBHOOK_HOST:WEBHOOK_PORT at the URL's path (a proxy in front may
@@ -236,7 +270,8 @@ async def serve_webhook(dispatcher: Dispatcher, bot: Bot, settings: Settings) ->
     becomes of garbage. Updates are handled inside their requests, so Telegram's
     max_connections (UPDATES_CONCURRENCY, at most 100) bounds the updates in hand, as in
     polling. The webhook stays set when the server stops: Telegram keeps
-    the updates until the bot is back (or another worker answers them).
+    the updates until the bot is back (or another worker answers them). `more_routes` adds
+    routes to the same server (/healthz and /metrics when they share its port).
     """
     if settings.webhook_url is None:
         raise ValueError("WEBHOOK_URL is not set")
@@ -248,6 +283,8 @@ async def serve_webhook(dispatcher: Dispatcher, bot: Bot, settings: Settings) ->
     app = web.Application()
     handler = WebhookHandler(dispatcher, bot, handle_in_background=False, secret_token=secret)
     handler.register(app, path=urlsplit(settings.webhook_url).path or "/")
+    if more_routes is not None:
+        more_routes(app)
     setup_application(app, dispatcher, bot=bot)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()

@@ -38,9 +38,13 @@ from itertools import chain
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from domain.aliases import ALIASES, AMBIGUOUS_ALIASES, expand
+from domain.cities import CITIES, City
+
 __all__ = [
     "ALL_UKRAINE",
     "REGIONS",
+    "City",
     "Region",
     "RegionMatch",
     "aliases",
@@ -86,6 +90,7 @@ class Region:
 class RegionMatch:
     region: Region | None
     suggestions: tuple[Region, ...]
+    city: City | None = None  # the region was named by this city of it («Кривий Ріг»)
 
 
 def _is_english(lang: str) -> bool:
@@ -338,226 +343,6 @@ def _parse(text: str) -> _Query:
 # Alias table
 # --------------------------------------------------------------------------------------
 
-# Written compactly: comma/newline separated entries, each either a
-# literal name or ``stem+pattern``, which expands to stem + every ending of the pattern.
-_PATTERNS: dict[str, tuple[str, ...]] = {
-    # Ukrainian adjectives: «Чернігівська (область)» in all cases, then the other genders
-    "adjf": ("а", "ої", "ій", "у", "ою"),
-    "adj": ("а", "ої", "ій", "у", "ою", "ий", "ого", "ому", "им", "ім", "е", "і", "их", "ими"),
-    "adjm": ("ий", "ого", "ому", "им", "ім", "е", "і", "их", "ими"),
-    # Russian adjectives
-    "ruadjf": ("ая", "ой", "ую", "ою"),
-    "ruadj": ("ая", "ой", "ую", "ою", "ий", "ого", "ому", "ом", "им", "ое", "ые", "их"),
-    "ruadjm": ("ий", "ого", "ому", "ом", "им", "ое", "ые", "их"),
-    # Nouns: Одеса, Полтава, Буковина, Чернігівщина
-    "a": ("а", "и", "і", "у", "ою", "о"),
-    # Вінниця
-    "ya": ("я", "і", "ю", "ею"),
-    # Луцьк, Житомир, Ужгород, Херсон
-    "m": ("", "а", "у", "і", "ом", "ові"),
-    # oblique stem of Харків/Харкова, Київ/Києва, Львів/Львова (nominative listed apart)
-    "obl": ("а", "у", "і", "ом", "ові"),
-    # Тернопіль/Тернополя, Севастополь, Сімферополь (nominative listed apart)
-    "soft": ("я", "ю", "і", "ем", "еві"),
-    # Запоріжжя, Закарпаття, Прикарпаття, Поділля
-    "n": ("я", "і", "ю", "ям"),
-    # Russian masculine nouns: Харьков, Донецк
-    "rum": ("", "а", "у", "е", "ом"),
-}
-
-_ALIASES: dict[str, str] = {
-    ALL_UKRAINE: """
-        вся україна, всієї україни, всій україні, всю україну, вся країна,
-        україна, україни, україні, україну, україною,
-        всеукраїнські, загальнонаціональні, національні,
-        вся украина, всей украины, украина, украины, украине, украину,
-        ukraine, all ukraine, whole ukraine, all of ukraine, ukraina, ukrajina,
-        national, nationwide, all
-    """,
-    "UA-05": """
-        вінницьк+adj, вінниччин+a, вінничин+a, вінниц+ya,
-        винницк+ruadj, винница, виннице, винницы, винничина,
-        vinnytsia, vinnytsya, vinnitsa, vinnitsia, vinnica, winnica, vinnytska, vinnychchyna
-    """,
-    "UA-07": """
-        волинськ+adj, волинь, волині, волинню, волинщина, луцьк+m,
-        волынск+ruadj, волынь, волыни, луцк+rum,
-        volyn, volhynia, volynia, wolyn, volynska, volynshchyna, lutsk
-    """,
-    "UA-09": """
-        луганськ+adj, луганщин+a, луганськ+m,
-        луганск+ruadj, луганск+rum, луганщина,
-        luhansk, lugansk, luhanska, luganska, luhanshchyna
-    """,
-    "UA-12": """
-        дніпропетровськ+adj, дніпровськ+adj, січеславськ+adj,
-        дніпропетровщин+a, дніпровщин+a, січеславщин+a,
-        дніпро, дніпра, дніпру, дніпрі, дніпром, дніпрові,
-        днепропетровск+ruadj, днепропетровск+rum, днепр+rum, днепропетровщина,
-        dnipro, dnipropetrovsk, dnepropetrovsk, dnepr, dnipropetrovska,
-        dnipropetrovshchyna, dniprovshchyna
-    """,
-    "UA-14": """
-        донецьк+adj, донеччин+a, донецьк+m,
-        донецк+ruadj, донецк+rum, донетчина,
-        donetsk, donetska, donechchyna, doneck
-    """,
-    "UA-18": """
-        житомирськ+adj, житомирщин+a, житомир+m,
-        житомирск+ruadj, житомире,
-        zhytomyr, zhitomir, zytomierz, zhytomyrska, zhytomyrshchyna
-    """,
-    "UA-21": """
-        закарпатськ+adj, закарпатт+n, ужгород+m,
-        закарпатск+ruadj, закарпатье, закарпатья, ужгороде,
-        zakarpattia, zakarpattya, zakarpatia, zakarpatska, transcarpathia,
-        uzhhorod, uzhgorod, ungvar
-    """,
-    "UA-23": """
-        запорізьк+adj, запоріжж+n, запоріжчин+a,
-        запорожск+ruadj, запорожье, запорожья, запорожью,
-        zaporizhzhia, zaporizhia, zaporizhzhya, zaporizhzhe, zaporozhye,
-        zaporozhe, zaporozhie, zaporizka, zaporizhska
-    """,
-    "UA-26": """
-        іванофранківськ+adj, франківськ+adj, іванофранківщин+a, франківщин+a,
-        прикарпатт+n, іванофранківськ+m, франківськ+m,
-        иванофранковск+ruadj, иванофранковск+rum, прикарпатье,
-        ivano-frankivsk, ivano-frankovsk, frankivsk, ivano-frankivska,
-        prykarpattia, prykarpattya, precarpathia, stanislaviv
-    """,
-    "UA-30": """
-        київ, києв+obl, столиця, столиці, столицю,
-        киев+rum, киiв,
-        kyiv, kiev, kyjiv, kyyiv, kiew, kijow, kijev, kiyv
-    """,
-    "UA-32": """
-        київськ+adjf, київщин+a,
-        киевск+ruadjf, киевщина, киевщины, киевщине,
-        kyivshchyna, kyivska, kievshchina
-    """,
-    "UA-35": """
-        кіровоградськ+adj, кропивницьк+adj, кіровоградщин+a, кропивниччин+a, кіровоград+m,
-        кировоградск+ruadj, кропивницк+ruadj, кировоград+rum,
-        kropyvnytskyi, kropyvnytskyy, kropyvnytskyj, kropyvnytsky, kropivnitsky,
-        kropivnitskiy, kropivnitskii, kirovohrad, kirovograd, kirovohradska,
-        kirovohradshchyna, elisavetgrad, yelysavethrad
-    """,
-    "UA-40": """
-        севастополь, севастопол+soft, севастопольськ+adj,
-        севастопольск+ruadj, севастополе,
-        sevastopol, sebastopol, sewastopol
-    """,
-    "UA-43": """
-        крим, криму, кримом, кримі, кримськ+adj,
-        ар крим, арк, автономна республіка крим, автономної республіки крим,
-        автономній республіці крим, автономну республіку крим,
-        сімферополь, сімферопол+soft,
-        крым, крыму, крымом, республика крым, крымск+ruadj,
-        симферополь, симферополе, симферополя,
-        crimea, krym, krim, qirim, crimean peninsula, autonomous republic of crimea,
-        republic of crimea, simferopol
-    """,
-    "UA-46": """
-        львівськ+adj, львівщин+a, львів, львов+obl,
-        львовск+ruadj, львов+rum, львовщина,
-        lviv, lvov, lwow, lwiw, lemberg, leopolis, lvivska, lvivshchyna
-    """,
-    "UA-48": """
-        миколаївськ+adj, миколаївщин+a, миколаїв, миколаєв+obl,
-        николаевск+ruadj, николаев+rum, николаевщина,
-        mykolaiv, mykolayiv, mykolaev, nikolaev, nikolayev, mykolaivska, mykolaivshchyna
-    """,
-    "UA-51": """
-        одеськ+adj, одещин+a, одес+a,
-        одесск+ruadj, одесса, одессы, одессе, одессу, одессой, одесщина,
-        odesa, odessa, odeska, odeshchyna
-    """,
-    "UA-53": """
-        полтавськ+adj, полтавщин+a, полтав+a,
-        полтавск+ruadj, полтаве, полтавой,
-        poltava, poltavska, poltavshchyna
-    """,
-    "UA-56": """
-        рівненськ+adj, рівненщин+a, рівне, рівного, рівному, рівним, рівнім,
-        ровенск+ruadj, ровненск+ruadj, ровно, ровне, ривне,
-        rivne, rovno, rowne, rivnenska, rivnenshchyna
-    """,
-    "UA-59": """
-        сумськ+adj, сумщин+a, суми, сум, сумам, сумах, сумами,
-        сумск+ruadj, сумы,
-        sumy, sumska, sumshchyna
-    """,
-    "UA-61": """
-        тернопільськ+adj, тернопільщин+a, тернопіль, тернопол+soft,
-        тернопольск+ruadj, тернополь, тернополе,
-        ternopil, ternopol, tarnopol, ternopilska, ternopilshchyna
-    """,
-    "UA-63": """
-        харківськ+adj, харківщин+a, слобожанщин+a, харків, харков+obl,
-        харьковск+ruadj, харьков+rum, харьковщина, слобожанщины,
-        kharkiv, kharkov, charkiw, kharkivska, kharkivshchyna, slobozhanshchyna
-    """,
-    "UA-65": """
-        херсонськ+adj, херсонщин+a, херсон+m,
-        херсонск+ruadj, херсоне,
-        kherson, cherson, khersonska, khersonshchyna
-    """,
-    "UA-68": """
-        хмельницьк+adj, хмельниччин+a, хмельничин+a,
-        хмельницк+ruadj, хмельнитчина,
-        khmelnytskyi, khmelnytskyy, khmelnytskyj, khmelnytsky, khmelnitsky,
-        khmelnitskiy, khmelnitskii, khmelnytska, khmelnychchyna, proskuriv
-    """,
-    "UA-71": """
-        черкаськ+adj, черкащин+a, черкаси, черкас, черкасам, черкасах, черкасами,
-        черкасск+ruadj, черкассы, черкасс, черкассах, черкасщина,
-        cherkasy, cherkassy, cherkaska, cherkashchyna
-    """,
-    "UA-74": """
-        чернігівськ+adj, чернігівщин+a, чернігів, чернігов+obl,
-        черниговск+ruadj, чернигов+rum, черниговщина,
-        chernihiv, chernigov, chernihov, chernigiv, czernihow, tschernihiw,
-        chernihivska, chernihivshchyna
-    """,
-    "UA-77": """
-        чернівецьк+adj, чернівеччин+a, буковин+a,
-        чернівці, чернівців, чернівцям, чернівцях, чернівцями,
-        черновицк+ruadj, черновцы, черновцах, черновцов, буковина,
-        chernivtsi, chernivtsy, chernivci, chernovtsy, chernovtsi, czernowitz,
-        czerniowce, cernauti, chernivetska, bukovyna, bukovina, bukowina
-    """,
-}
-
-# Names that honestly belong to several regions: they yield suggestions, never a match.
-_AMBIGUOUS_ALIASES: tuple[tuple[tuple[str, ...], str], ...] = (
-    # masculine/plural "київський" is as often about the city as about the oblast
-    (("UA-30", "UA-32"), "київськ+adjm, киевск+ruadjm, kyivskyi, kievskiy"),
-    # a demonym of Chernihiv one letter-pair away from Chernivtsi
-    (("UA-74", "UA-77"), "чернігівці, черниговцы"),
-    (("UA-05", "UA-68"), "поділл+n, podillia, podolia"),
-    (("UA-46", "UA-26", "UA-61"), "галичин+a, halychyna, galicia"),
-    (("UA-14", "UA-09"), "донбас, донбасу, донбасі, донбасс, donbas, donbass"),
-    (("UA-74", "UA-59"), "сіверщин+a, sivershchyna"),
-    (("UA-65", "UA-23", "UA-43"), "таврія, таврії, таврію, тавриею, tavria"),
-)
-
-
-def _expand(spec: str) -> list[str]:
-    """``"київ, києв+obl"`` -> ``["київ", "києва", "києву", ...]``."""
-    out: list[str] = []
-    for raw in re.split(r"[,\n]", spec):
-        item = raw.strip()
-        if not item:
-            continue
-        stem, plus, pattern = item.partition("+")
-        if plus:
-            out.extend(stem + ending for ending in _PATTERNS[pattern])
-        else:
-            out.append(item)
-    return out
-
-
 # Pairs that must never be mixed up by the fuzzy step: a typo has to be clearly
 # closer to one than to the other.
 _CONFUSABLE: dict[str, str] = {
@@ -604,25 +389,41 @@ def _build_tables() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]
             if parsed.oblast and region.code == "UA-32":
                 continue  # "Kyiv Oblast" is "Kyiv" plus the oblast marker
             add(parsed.compact, (region.code,))
-    for code, spec in _ALIASES.items():
-        for alias in _expand(spec):
+    for code, spec in ALIASES.items():
+        for alias in expand(spec):
             if _parse(alias).compact != _key(alias):
                 raise ValueError(f"alias {alias!r} contains a marker or a leading preposition")
             add(alias, (code,))
-    for codes, spec in _AMBIGUOUS_ALIASES:
-        for alias in _expand(spec):
+    for codes, spec in AMBIGUOUS_ALIASES:
+        for alias in expand(spec):
             add(alias, codes)
+    for city in CITIES:
+        for alias in (city.name_uk, city.name_en, *expand(city.aliases)):
+            key = _key(alias)
+            if _parse(alias).compact != key:
+                raise ValueError(
+                    f"city alias {alias!r} contains a marker or a leading preposition"
+                )
+            if exact.get(key, {city.region_code}) != {city.region_code}:
+                raise ValueError(f"city alias {alias!r} is taken by another region")
+            add(alias, (city.region_code,))
+            _CITY_KEYS[key] = city
 
     stems: dict[str, set[str]] = {}
     for key, key_codes in exact.items():
         if _CYRILLIC_LETTERS.search(key):
             stems.setdefault(_stem(key), set()).update(key_codes)
+    for key, city in list(_CITY_KEYS.items()):
+        if _CYRILLIC_LETTERS.search(key) and stems.get(_stem(key)) == {city.region_code}:
+            _CITY_STEMS.setdefault(_stem(key), city)
     return (
         {k: frozenset(v) for k, v in exact.items()},
         {k: frozenset(v) for k, v in stems.items()},
     )
 
 
+_CITY_KEYS: dict[str, City] = {}  # compact alias -> the city it names
+_CITY_STEMS: dict[str, City] = {}
 _EXACT, _STEMS = _build_tables()
 _KEYS: list[str] = sorted(_EXACT)
 _KEY_CODES: list[frozenset[str]] = [_EXACT[k] for k in _KEYS]
@@ -761,14 +562,23 @@ def match_region(text: str, *, limit: int = 3) -> RegionMatch:
         return RegionMatch(_BY_CODE[ALL_UKRAINE], ())
 
     codes = _lookup(key)
+    city = _city_of(key) if codes else None
     if not codes:
         fuzzy_key = key[:_MAX_COMPACT]
         codes = _fuzzy(fuzzy_key)
     if not codes and len(query.tokens) > 1:
         codes = _windows(query.tokens)
     if len(codes) == 1:
-        return RegionMatch(_resolve(codes, query.oblast), ())
+        region = _resolve(codes, query.oblast)
+        return RegionMatch(region, (), city if city and city.region_code == region.code else None)
     return RegionMatch(None, _suggest(key[:_MAX_COMPACT], _ordered(codes), limit))
+
+
+def _city_of(key: str) -> City | None:
+    city = _CITY_KEYS.get(key)
+    if city is None and _CYRILLIC_LETTERS.search(key):
+        city = _CITY_STEMS.get(_stem(key))
+    return city
 
 
 def exact_region(text: str) -> Region | None:
@@ -800,7 +610,7 @@ def aliases(code: str) -> tuple[str, ...]:
     if region is None:
         return ()
     names = [region.name_uk, region.short_uk, region.name_en, region.short_en]
-    return tuple(dict.fromkeys([*names, *_expand(_ALIASES.get(code, ""))]))
+    return tuple(dict.fromkeys([*names, *expand(ALIASES.get(code, ""))]))
 
 
 def only_oblast_markers(text: str) -> bool:

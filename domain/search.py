@@ -57,15 +57,22 @@ def parse_search(text: str) -> SearchQuery:
 
 
 @cache
+def alias_words(code: str) -> frozenset[str]:
+    """The one-word names of a region as the matcher spells them out, lower-cased."""
+    found = set()
+    for alias in aliases(code):
+        parts = list(words(alias))
+        if len(parts) == 1:
+            found.add(parts[0])
+    return frozenset(found)
+
+
+@cache
 def place_terms(code: str) -> frozenset[str]:
     """The dictionary forms of a region's names: each one-word Ukrainian alias that is its
     own lemma («чернігів», «чернігівщина», «чернігівський»)."""
     terms: set[str] = set()
-    for alias in aliases(code):
-        parts = list(words(alias))
-        if len(parts) != 1:
-            continue
-        [word] = parts
+    for word in alias_words(code):
         folded = word.translate(FOLD)
         if folded in word_terms(word) and is_known(word):
             terms.add(folded)
@@ -78,7 +85,9 @@ def query_groups(query: SearchQuery) -> list[frozenset[str]]:
     for word in query.words:
         group = set(query_terms(word))
         region = exact_region(word) if len(word) > 2 and not word.isdigit() else None
-        if region is not None and region.code != ALL_UKRAINE:
+        # A region's own name only: a town the matcher places in its oblast («Ніжин») is not
+        # the oblast, and should not find all of its news.
+        if region is not None and region.code != ALL_UKRAINE and word in alias_words(region.code):
             group |= place_terms(region.code)
         if group and frozenset(group) not in groups:
             groups.append(frozenset(group))

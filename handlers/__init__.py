@@ -1,4 +1,11 @@
-"""The bot's routers, composed in one explicit order."""
+"""The bot's routers, composed in one explicit order.
+
+One feature per module (`news`, `start`, `roles`…). A feature past ~400 lines is a package
+instead: its `__init__` holds the feature's docstring and its `router()` (routing only), its
+handlers sit in modules by command group or flow (`editors/push.py`), and beside them
+`texts.py` (text builders), `keyboards.py` (CallbackData classes and keyboard builders) and any
+codec (`members/csv_codec.py`). Handlers use storage, jobs, infra and domain; no SQL, no HTTP.
+"""
 
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ from aiogram.utils.i18n import gettext as _
 
 from handlers.deps import provide
 from handlers.permissions import AdminCheck
-from handlers.subscriptions import edit_message, may_change, pressed_by_admin
+from handlers.subscriptions.steps import edit_message, may_change, pressed_by_admin
 from storage.repositories import Storage
 
 

@@ -15,7 +15,7 @@ from handlers.deps import provide
 from handlers.filters import Access, access_of
 from handlers.keyboards import start_keyboard
 from handlers.permissions import AdminCheck
-from handlers.subscriptions import deep_link_region, subscribe_from_link
+from handlers.subscriptions.steps import deep_link_region, subscribe_from_link
 from infra.settings import Settings
 from storage.models import ChatType
 from storage.repositories import Storage

@@ -138,6 +138,7 @@ class Pacer:
         self.turn_seconds = 0.0  # ...and how long they took in all, from their grant
         self.floods = 0  # 429 answers seen
         self.pauses = 0  # times everyone was paused
+        self.active = 0  # requests inside `turn`: waiting for their turn, or out
 
     @staticmethod
     def now() -> float:
@@ -161,27 +162,31 @@ class Pacer:
         counts it in both. `counted=False`: Telegram does not count it as a message (a
         deletion), so the chat's pace ignores it. Raises `ChatBusyError` rather than wait
         longer than `max_wait` for the chat."""
-        while True:
-            if chat_id is not None and counted:
-                delay = self.chat_delay(chat_id, group=group)
-                if delay > max_wait:
-                    raise ChatBusyError(delay)
-                if delay > 0:
-                    await asyncio.sleep(delay)
-            await self._acquire(lane, paid)
-            if chat_id is None or not counted:
-                break
-            if self.chat_delay(chat_id, group=group) <= 0:
-                self.chat_sent(chat_id, group=group)
-                break
-            self._give_back(paid)  # another send to the chat took its turn meanwhile
-        started = self.now()
+        self.active += 1
         try:
-            yield
+            while True:
+                if chat_id is not None and counted:
+                    delay = self.chat_delay(chat_id, group=group)
+                    if delay > max_wait:
+                        raise ChatBusyError(delay)
+                    if delay > 0:
+                        await asyncio.sleep(delay)
+                await self._acquire(lane, paid)
+                if chat_id is None or not counted:
+                    break
+                if self.chat_delay(chat_id, group=group) <= 0:
+                    self.chat_sent(chat_id, group=group)
+                    break
+                self._give_back(paid)  # another send to the chat took its turn meanwhile
+            started = self.now()
+            try:
+                yield
+            finally:
+                self._answered(paid)
+                self.turns += 1
+                self.turn_seconds += self.now() - started
         finally:
-            self._answered(paid)
-            self.turns += 1
-            self.turn_seconds += self.now() - started
+            self.active -= 1
 
     async def _acquire(self, lane: Lane, paid: bool) -> None:
         loop = asyncio.get_running_loop()

@@ -134,4 +134,6 @@ class JsonAiohttpSession(AiohttpSession):
         except TimeoutError as exc:
             raise _UnreachedError("Request timeout error") from exc
         except ClientError as exc:
-            raise _UnreachedError(f"{type(exc).__name__}: {exc}") from exc
+            # Some of aiohttp's errors quote the URL, and the URL holds the token.
+            reason = f"{type(exc).__name__}: {exc}".replace(bot.token, "<BOT_TOKEN>")
+            raise _UnreachedError(reason) from exc

@@ -14,6 +14,7 @@ from datetime import datetime
 from datetime import time as clock_time
 from typing import Literal
 
+from infra.log_context import log_fields
 from storage.chat_settings import Held
 from storage.db import TRANSIENT_ERRORS
 from storage.repositories import Storage
@@ -42,12 +43,13 @@ async def send_bundles(
         log.warning("bundles: the database failed (%s); next time", exc)
         return 0
     for chat_id in chats:
-        try:
-            made += await _bundle_chat(store, render, chat_id, now)
-        except TRANSIENT_ERRORS as exc:
-            log.warning("bundles: chat %s: the database failed (%s); next time", chat_id, exc)
-        except Exception:
-            log.exception("bundles: chat %s failed", chat_id)
+        with log_fields(chat_id=chat_id):
+            try:
+                made += await _bundle_chat(store, render, chat_id, now)
+            except TRANSIENT_ERRORS as exc:
+                log.warning("bundles: chat %s: the database failed (%s); next time", chat_id, exc)
+            except Exception:
+                log.exception("bundles: chat %s failed", chat_id)
     if made and on_published is not None:
         on_published()
     return made

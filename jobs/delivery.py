@@ -34,6 +34,7 @@ from aiogram.exceptions import (
 )
 from aiogram.types import LinkPreviewOptions
 
+from infra.log_context import bind
 from infra.pacing import Lane, PaceLimits, Pacer
 from infra.sending import SendText
 from infra.session import JsonAiohttpSession
@@ -99,6 +100,7 @@ class DeliveryStats:
     sent: int = 0
     failed: int = 0
     skipped: int = 0
+    cancelled: int = 0  # the item was retracted or deleted, or a digest's bundle went away
     retried: int = 0
     plain_text_fallbacks: int = 0
     rate_limited: int = 0
@@ -163,6 +165,11 @@ class DeliveryWorker:
         self._lease_until = 0.0  # time.monotonic() when the lease may have expired
 
     # --- control ---------------------------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        """Copies out, or results not yet recorded (the next due ones: `store.outbox`)."""
+        return bool(self._tasks or self._results or self._catching_up)
 
     def wake(self) -> None:
         """New deliveries exist: look now rather than at the next poll."""
@@ -372,6 +379,13 @@ class DeliveryWorker:
     # --- one delivery ----------------------------------------------------------------------
 
     async def _send(self, delivery: Delivery) -> None:
+        # A task of its own: every line about this delivery carries its ids.
+        bind(
+            delivery_id=delivery.id,
+            item_id=delivery.item_id,
+            bundle_id=delivery.bundle_id,
+            chat_id=delivery.chat_id,
+        )
         result: DeliveryResult
         try:
             result = await self._attempt(delivery)
@@ -385,6 +399,8 @@ class DeliveryWorker:
             result = _pending(delivery, delivery.attempts, 0.0)
             self._results.append((result, delivery))
             raise
+        if result.status is DeliveryStatus.CANCELLED:
+            self.stats.cancelled += 1
         self._results.append((result, delivery))
         if len(self._results) >= self.limits.max_in_flight // 2:
             self._wake.set()
@@ -427,6 +443,9 @@ class DeliveryWorker:
                     )
             except TelegramRetryAfter as exc:
                 self.stats.rate_limited += 1
+                log.info(
+                    "chat %s: flood control, again in %s s", delivery.chat_id, exc.retry_after
+                )
                 if self.pacer.flooded(
                     delivery.chat_id, exc.retry_after, group=_is_group(delivery)
                 ):
@@ -584,7 +603,12 @@ class DeliveryWorker:
                 (copy.delivery_id, change, None if change else revision) for copy, change in edited
             ]
             await self._retrying("record copies", editorial.record_changes, fixed)
-            log.info("item %s: corrected %d copies sent as it was corrected", item_id, len(edited))
+            log.info(
+                "item %s: corrected %d copies sent as it was corrected",
+                item_id,
+                len(edited),
+                extra={"item_id": item_id},
+            )
 
     def _start_catch_up(self, sent: list[tuple[DeliveryResult, Delivery]]) -> None:
         async def catch_up() -> None:

@@ -59,13 +59,19 @@ async def _call(
                 return _Outcome.HARMLESS
             if "can't be deleted" in description:
                 return _Outcome.CANNOT_DELETE
-            log.info("could not change a copy: %s", exc.message)
+            log.info(
+                "chat %s: could not change a copy: %s", chat_id, exc.message, extra=_of(chat_id)
+            )
             return _Outcome.FAILED
         except TelegramAPIError as exc:  # blocked, network, server errors: count and go on
-            log.info("could not change a copy: %s", exc)
+            log.info("chat %s: could not change a copy: %s", chat_id, exc, extra=_of(chat_id))
             return _Outcome.FAILED
         return _Outcome.DONE
     return _Outcome.FAILED
+
+
+def _of(chat_id: int) -> dict[str, object]:
+    return {"chat_id": chat_id}
 
 
 Changed = list[tuple[DeliveredCopy, CopyChange | None]]

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 import aiohttp
 from aiohttp.abc import AbstractResolver
 
+from infra.log_context import log_fields
 from jobs.addresses import PRIVATE_ADDRESS, AddressGuard, BlockedAddressError
 from jobs.parsing import FeedError, ParsedFeed, canonical_url, normalise_title, parse_feed
 from storage.models import NewItem, Source
@@ -226,6 +227,18 @@ async def poll_source(
     tz: ZoneInfo,
 ) -> PollReport:
     """Fetch, parse and store one source; push a few of the new entries (see push_flags)."""
+    with log_fields(source_id=source.id):  # every line about this poll names its source
+        return await _poll_source(source, http=http, store=store, config=config, tz=tz)
+
+
+async def _poll_source(
+    source: Source,
+    *,
+    http: aiohttp.ClientSession,
+    store: Storage,
+    config: IngestConfig,
+    tz: ZoneInfo,
+) -> PollReport:
     now = time.time()
     try:
         fetched = await fetch(
@@ -335,7 +348,9 @@ async def poll_due_sources(
             try:
                 report = await poll_source(source, http=http, store=store, config=config, tz=tz)
             except Exception as exc:  # a bug must not stop the other feeds, or the next run
-                log.exception("polling source %s failed", source.id)
+                log.exception(
+                    "polling source %s failed", source.id, extra={"source_id": source.id}
+                )
                 report = PollReport(source.id, ok=False, error=f"internal error: {exc!r}")
             stats.reports.append(report)
 

@@ -54,7 +54,12 @@ async def send_due_reminders(
                 log.warning("reminders: the database failed (%s); next time", exc)
                 break
             except Exception:
-                log.exception("reminder %d of event %d failed", reminder.id, reminder.event.id)
+                log.exception(
+                    "reminder %d of event %d failed",
+                    reminder.id,
+                    reminder.event.id,
+                    extra={"reminder_id": reminder.id, "event_id": reminder.event.id},
+                )
                 continue
             if result is not None:
                 published += 1

@@ -13,22 +13,32 @@ limits (`RateLimits`; strict sliding windows by default) and injects per-chat fa
 
 The public surface, all a test needs:
 
-- `BotAPISandbox(token=SANDBOX_TOKEN, *, limits=None)`: `start()`/`stop()` or `async with`;
-  `base_url`.
+- `BotAPISandbox(token=SANDBOX_TOKEN, *, limits=None, feed_interval=60.0)`: `start()`/`stop()`
+  or `async with`; `base_url`.
   - acting as users: `add_user`, `add_chat`, `set_member`, `send_message`, `channel_post`,
     `click` (any callback data), `press` (a button by its label), `my_chat_member`,
     `enqueue_update`;
   - observing the bot: `sent(chat_id)` -> `SentMessage`s, `wait_for`, `wait_until`,
     `last_message_id`, `delivered_counts`, `stats()`, `callback_answers`, `commands`,
     `calls`, `errors`;
+  - knowing when the bot is done: `quiet(settle, timeout)` (every update taken, no request
+    in flight, for `settle` seconds), `in_flight`, `pending_updates`;
+  - a sample RSS feed that gains a headline every `feed_interval` seconds:
+    `sample_feed_url` (ETag and Last-Modified answered with 304);
   - faults and limits: `set_fault`, `clear_faults`, `limits`, `reset`.
 - `SentMessage`: what the bot sent to a chat (`text`, `plain_text`, `buttons`, `edits`,
   `deleted`, ...).
 - `ChatFault`, `RateLimits`, `SANDBOX_TOKEN`.
 
-Standalone (benchmarks run it in its own process): `python -m sandbox.server --port 8081
+Standalone (benchmarks run it in its own process): `python -m sandbox --port 8081
 [--limits on|lenient|off]` prints `SANDBOX READY <url>`; control endpoints live under
 /sandbox/.
+
+Inside, one class per concern, each built on the one before: `state` (users, chats, faults),
+`messages` (how messages are stored and rendered), `driving` (acting as users, observing),
+`updates` (getUpdates, webhooks), `methods` (the Bot API methods), `http` (serving, control
+endpoints), `server` (the method table, the standalone process); `records`, `html`, `limits`
+and `feed` hold what they share.
 """
 
 from sandbox.limits import RateLimits

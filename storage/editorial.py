@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
+from storage.audit import log_action
 from storage.db import Database
 from storage.models import CopyChange, DeliveryStatus
 
@@ -98,7 +99,10 @@ class EditorialRepo:
                     )
         finally:
             self._items_changed()  # /latest must show the new text
-        return None if row is None else int(row[0])
+        if row is None:
+            return None
+        log_action(editor, "correct", item_id=item_id)
+        return int(row[0])
 
     async def states(self, item_ids: Collection[int]) -> dict[int, ItemState]:
         """Revision and retraction of each item that exists."""

@@ -10,6 +10,7 @@ from typing import Any
 
 import aiosqlite
 
+from storage.audit import log_action
 from storage.db import Database
 from storage.models import NewItem, Published, from_timestamp, to_timestamp
 from storage.sql import enqueue_deliveries, insert_item
@@ -156,6 +157,7 @@ class EventsRepo:
                 )
         finally:
             self._items_changed()
+        log_action(event.created_by, "announce", item_id=item_id)
         return event_id, Published(item_id, count)
 
     async def get(self, event_id: int) -> Event | None:

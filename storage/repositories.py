@@ -19,7 +19,7 @@ from storage.roles import AuditRepo, RolesRepo
 from storage.search import match_expression, text_groups
 from storage.sources import SourcesRepo
 from storage.sql import insert_item
-from storage.stats import StatsRepo
+from storage.stats import OpsRepo, StatsRepo
 
 _ITEM_COLUMNS = (
     "id, region_code, kind, title, summary, url, source_name, published_at, author_id, body_html, "
@@ -347,4 +347,5 @@ class Storage:
         self.editorial = EditorialRepo(db, self.items.invalidate)
         self.events = EventsRepo(db, self.items.invalidate)
         self.stats = StatsRepo(db)
+        self.ops = OpsRepo(db)
         self.chat_settings = ChatSettingsRepo(db, self.items.visible_many)

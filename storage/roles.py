@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 
+from storage.audit import log_action
 from storage.db import Database
 
 ALL_REGIONS = "UA"
@@ -83,6 +84,7 @@ class RolesRepo:
                 "INSERT INTO audit_log (at, user_id, action, details) VALUES (?, ?, 'grant', ?)",
                 (now, by, f"{role.value} {','.join(sorted(wanted))} to {user_id}"),
             )
+        log_action(by, "grant")
         return added
 
     async def revoke(self, user_id: int, role: Role | None, by: int) -> int:
@@ -103,6 +105,7 @@ class RolesRepo:
                 "INSERT INTO audit_log (at, user_id, action, details) VALUES (?, ?, 'revoke', ?)",
                 (now, by, f"{role.value if role else 'all roles'} from {user_id}"),
             )
+        log_action(by, "revoke")
         return removed
 
     async def regions(self, user_id: int, role: Role) -> frozenset[str]:
@@ -138,6 +141,7 @@ class AuditRepo:
             "INSERT INTO audit_log (at, user_id, action, item_id, details) VALUES (?, ?, ?, ?, ?)",
             (int(time.time()), user_id, action, item_id, details[:1000]),
         )
+        log_action(user_id, action, item_id=item_id)
 
     async def recent(self, limit: int = 20, item_id: int | None = None) -> list[AuditEntry]:
         where, params = ("WHERE item_id = ?", (item_id, limit)) if item_id else ("", (limit,))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 from bot.factory import build_bot, build_dispatcher, build_pacer, poll
+from infra.in_hand import UpdatesInHand
 from infra.pacing import PaceLimits, Pacer
 from infra.settings import Settings
 from jobs.delivery import DeliveryWorker
@@ -16,10 +17,19 @@ from storage.repositories import Storage
 
 USER_ID = 501
 ADMIN_ID = 900
-SETTLE = 0.1  # after the first answer, how long to wait for the rest of it
 # Against a sandbox without Telegram's limits, answers are not held to them either: tests
 # that are about the limits turn the sandbox's on, and then the bot keeps the real pace.
 UNPACED = PaceLimits(rate=1000, chat_interval=0.0, group_interval=0.0)
+
+
+async def until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Poll `condition`: for state that changes without the bot sending anything (a lease,
+    a counter), where the sandbox's wait_until would not wake."""
+    for _ in range(int(timeout / 0.005)):
+        if condition():
+            return
+        await asyncio.sleep(0.005)
+    raise TimeoutError(f"condition not met within {timeout} s")
 
 
 @dataclass
@@ -27,12 +37,34 @@ class BotClient:
     sandbox: BotAPISandbox
     user_id: int = USER_ID
     chat_id: int = USER_ID
+    in_hand: UpdatesInHand | None = None  # the bot's count of updates being handled
 
     def as_user(
         self, user_id: int, *, chat_id: int | None = None, language: str | None = "uk"
     ) -> BotClient:
         self.sandbox.add_user(user_id, first_name=f"User{user_id}", language_code=language)
-        return BotClient(self.sandbox, user_id, chat_id if chat_id is not None else user_id)
+        chat = chat_id if chat_id is not None else user_id
+        return BotClient(self.sandbox, user_id, chat, self.in_hand)
+
+    async def settled(self, timeout: float = 10.0) -> bool:
+        """Wait until the bot is done with what this client gave it: every update taken and
+        none in the bot's hands (a handler awaits its answers, so they are all out), for a
+        moment. Copies the delivery worker sends meanwhile do not count. Without the bot's
+        count, the whole sandbox must be quiet. False when that did not happen in `timeout`."""
+        if self.in_hand is None:
+            return await self.sandbox.quiet(settle=0.05, timeout=timeout)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        calm_since: float | None = None
+        while (now := loop.time()) < deadline:
+            if self.in_hand.count or self.sandbox.pending_updates:
+                calm_since = None
+            elif calm_since is None:
+                calm_since = now
+            elif now - calm_since >= 0.03:
+                return True
+            await asyncio.sleep(0.005)
+        return False
 
     async def send(self, text: str, *, expect: int = 1, timeout: float = 5.0) -> list[SentMessage]:
         """Send a message and return the bot's answers (at least `expect` of them)."""
@@ -60,17 +92,17 @@ class BotClient:
             await asyncio.sleep(0.02)
         raise TimeoutError(f"callback {data!r} was not answered")
 
-    async def silence(self, text: str, *, wait: float = 0.4) -> None:
-        """Send a message and assert the bot answers nothing."""
+    async def silence(self, text: str) -> None:
+        """Send a message and assert the bot answers nothing, once it is done with it."""
         since = self.sandbox.last_message_id(self.chat_id)
         self.sandbox.send_message(self.chat_id, text, user_id=self.user_id)
-        await asyncio.sleep(wait)
+        assert await self.settled(), f"the bot was still busy after {text!r}"
         new = [m for m in self.sandbox.sent(self.chat_id) if m.message_id > since]
         assert not new, f"expected no answer to {text!r}, got {[m.plain_text for m in new]}"
 
     async def _answers(self, since: int, expect: int, timeout: float) -> list[SentMessage]:
         await self.sandbox.wait_for(self.chat_id, expect, since=since, timeout=timeout)
-        await asyncio.sleep(SETTLE)
+        await self.settled(timeout)  # the rest of the answer (busy after that: what there is)
         return [m for m in self.sandbox.sent(self.chat_id) if m.message_id > since]
 
 
@@ -97,7 +129,7 @@ async def running_bot(
         poll(dispatcher, bot, bot_settings, handle_signals=False, polling_timeout=1)
     )
     try:
-        yield BotClient(sandbox)
+        yield BotClient(sandbox, in_hand=dispatcher["in_hand"])
     finally:
         with contextlib.suppress(RuntimeError):
             await dispatcher.stop_polling()

@@ -11,7 +11,7 @@ import pytest
 
 from bot.factory import build_bundle_renderer
 from domain.formatting import MESSAGE_LIMIT, utf16_len
-from handlers.settings import parse_range, parse_time
+from handlers.settings.times import parse_range, parse_time
 from infra.settings import Settings
 from jobs.bundles import send_bundles
 from sandbox import BotAPISandbox, SentMessage

@@ -252,7 +252,7 @@ async def test_search_finds_words_in_any_form(client: BotClient, demo: Storage) 
 
 async def test_groups_get_commands_but_no_chatter(client: BotClient, demo: Storage) -> None:
     client.sandbox.add_chat(GROUP_ID, type="supergroup", title="Громада")
-    member = BotClient(client.sandbox, user_id=USER_ID, chat_id=GROUP_ID)
+    member = BotClient(client.sandbox, USER_ID, GROUP_ID, client.in_hand)
     [latest] = await member.send("/latest@visnyk_sandbox_bot 1")
     assert latest.plain_text.count("🕒") == 1
     await member.silence("просто розмова в групі")

@@ -76,7 +76,8 @@ async def test_kill_9_mid_broadcast_then_restart(sandbox: BotAPISandbox, tmp_pat
         await sandbox.wait_until(
             lambda: len(sandbox.delivered_counts()) >= SUBSCRIBERS, timeout=60
         )
-        await asyncio.sleep(0.5)  # anything extra would arrive now
+        # Anything extra (a second copy) would be sent now, not after a pause.
+        assert await sandbox.quiet(settle=0.5, timeout=30)
     finally:
         second.send_signal(signal.SIGTERM)
         _out, stderr = await asyncio.wait_for(second.communicate(), timeout=30)

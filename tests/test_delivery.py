@@ -16,6 +16,7 @@ from jobs.delivery import DeliveryLimits, DeliveryWorker
 from sandbox import SANDBOX_TOKEN, BotAPISandbox, ChatFault, RateLimits
 from storage.models import ChatType, DeliveryStatus, Item, ItemKind, NewItem
 from storage.repositories import Storage
+from tests.client import until
 
 FAST = DeliveryLimits(
     overall_per_second=1000, chat_interval=0.05, group_interval=0.1, backoff_base=0.05
@@ -298,7 +299,7 @@ async def test_one_worker_per_database(
         delivering(sandbox, settings, store) as first,
         delivering(sandbox, settings, store) as second,
     ):
-        await asyncio.sleep(0.2)
+        await until(lambda: first.worker.holding_lease or second.worker.holding_lease)
         assert first.worker.holding_lease != second.worker.holding_lease
         for number in range(3):
             await first.publish(news(title=f"Новина {number}"))
@@ -316,7 +317,7 @@ async def test_graceful_stop_leaves_the_rest_pending(
     limits = DeliveryLimits(overall_per_second=20)
     async with delivering(sandbox, settings, store, limits) as running:
         item_id = await running.publish(news())
-        await asyncio.sleep(0.6)
+        await sandbox.wait_until(lambda: sandbox.sent_total >= 5, timeout=10)
     counts = await store.outbox.counts(item_id)
     assert counts[DeliveryStatus.SENDING] == 0
     assert 0 < counts[DeliveryStatus.SENT] < 60

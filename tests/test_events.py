@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from bot.factory import open_storage
 from domain.dates import format_when
-from handlers.events import AnnounceAction, AnnounceCb
+from handlers.events.keyboards import AnnounceAction, AnnounceCb
 from infra.settings import Settings
 from jobs.reminders import DEFAULT_OFFSETS, send_due_reminders
 from sandbox import BotAPISandbox, SentMessage
@@ -85,7 +85,7 @@ async def test_announce_from_start_to_subscribers(
     assert "no such date" in answer.plain_text and "When is it?" in answer.plain_text
     [answer] = await user.send(f"{in_days(3):%d.%m.%Y} 25:00")
     assert "no such date" in answer.plain_text
-    [answer] = await user.send("завтра")
+    [answer] = await user.send("наступного тижня")
     assert "could not read" in answer.plain_text
     starts_at = in_days(3)
     [answer] = await user.send(typed(starts_at))
@@ -351,3 +351,26 @@ async def test_events_lists_upcoming_ones_soonest_first(client: BotClient, store
     # A region named: its events.
     [answer] = await client.send("/events Херсон")
     assert "Херсонська" in answer.plain_text and "Рання" not in answer.plain_text
+
+
+async def test_announce_reads_dates_as_people_type_them(client: BotClient, store: Storage) -> None:
+    """`завтра 10:00`, `23 травня 2027 10:00`, `2027-05-23 10:00`: each is read, and the
+    flow goes on to the place with the date as the bot understood it."""
+    user = await editor(client, store)
+    tomorrow = (datetime.now(KYIV) + timedelta(days=1)).replace(
+        hour=10, minute=0, second=0, microsecond=0
+    )
+    next_year = datetime.now(KYIV).year + 1
+    for text, shown in [
+        ("завтра 10:00", f"{tomorrow:%d.%m.%Y} 10:00"),
+        (f"23 травня {next_year} о 10:00", f"23.05.{next_year} 10:00"),
+        (f"{next_year}-05-23 10.00", f"23.05.{next_year} 10:00"),
+        (f"23–24 травня {next_year}", f"23–24.05.{next_year}"),
+    ]:
+        [question] = await user.send("/announce")
+        await user.click(question, "Lviv")
+        await user.send("Толока")
+        [answer] = await user.send(text)
+        assert f"When: {shown}." in answer.plain_text, text
+        assert "Where does it take place?" in answer.plain_text
+        await user.send("/cancel")

@@ -76,6 +76,6 @@ async def test_no_command_and_no_argument_goes_unanswered_or_breaks_a_handler(
     # The four users at once, each in their own chat: also a test of concurrent flows.
     broken = await asyncio.gather(*(run_through(sandbox, user_id) for user_id in users))
     assert broken == [[], [], [], []]
-    await asyncio.sleep(0.5)  # the last parts of long answers
+    assert await client.settled()  # the last parts of long answers
     for user_id in users:
         assert not any(FAILURE in m.plain_text for m in sandbox.sent(user_id)), user_id

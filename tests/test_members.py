@@ -12,13 +12,13 @@ from hypothesis import strategies as st
 
 from bot.demo import load_demo_data
 from handlers.filters import Access
-from handlers.members import AdmitReadingCb, MemberAction, MemberCb
-from handlers.members_csv import export_csv, parse_csv
+from handlers.members.csv_codec import export_csv, parse_csv
+from handlers.members.keyboards import AdmitReadingCb, MemberAction, MemberCb
 from infra.i18n import build_i18n
 from storage.members import Member, MemberFields, MemberStatus
 from storage.repositories import Storage
 from storage.roles import Role
-from tests.client import ADMIN_ID, SETTLE, BotClient
+from tests.client import ADMIN_ID, BotClient
 
 LVIV = "UA-46"
 KHERSON = "UA-65"
@@ -67,7 +67,7 @@ async def import_file(user: BotClient, content: bytes) -> str:
     update = sandbox.send_message(
         user.chat_id, "", user_id=user.user_id, document=("members.csv", content)
     )
-    await sandbox.wait_for(user.chat_id, since=since)  # "only text and commands, please"
+    await sandbox.wait_for(user.chat_id, since=since, timeout=30)  # "only text and commands"
     since = sandbox.last_message_id(user.chat_id)
     sandbox.send_message(
         user.chat_id,
@@ -75,8 +75,8 @@ async def import_file(user: BotClient, content: bytes) -> str:
         user_id=user.user_id,
         reply_to_message_id=update["message"]["message_id"],
     )
-    await sandbox.wait_for(user.chat_id, since=since)
-    await asyncio.sleep(SETTLE)
+    await sandbox.wait_for(user.chat_id, since=since, timeout=30)  # a large file takes seconds
+    await user.settled()
     return "\n".join(m.plain_text for m in sandbox.sent(user.chat_id) if m.message_id > since)
 
 

@@ -15,7 +15,7 @@ from sandbox import BotAPISandbox, ChatFault, RateLimits
 from sandbox.limits import busiest
 from storage.models import ChatType, DeliveryStatus
 from storage.repositories import Storage
-from tests.client import running_bot
+from tests.client import running_bot, until
 from tests.test_delivery import delivering, news, subscribe
 
 # --- the pacer alone -----------------------------------------------------------------------
@@ -81,7 +81,7 @@ async def test_answers_go_before_queued_copies() -> None:
             order.append(name)
 
     copies = [asyncio.create_task(send(f"copy {n}", Lane.BROADCAST)) for n in range(10)]
-    await asyncio.sleep(0.12)  # a few copies went; the rest wait
+    await until(lambda: len(order) >= 2)  # a few copies went; the rest wait
     before = len(order)
     await send("answer", Lane.ANSWER)
     await asyncio.gather(*copies)
@@ -161,7 +161,7 @@ async def test_broadcast_and_answers_together_keep_every_second_within_the_limit
             running_bot(sandbox, settings, store, delivery=running.worker),
         ):
             item_id = await running.publish(news())
-            await asyncio.sleep(0.5)  # the broadcast is under way
+            await sandbox.wait_until(lambda: sandbox.sent_total >= 5, timeout=10)  # under way
             for _ in range(5):
                 sandbox.send_message(501, "/help", user_id=501)
             answers = await sandbox.wait_for(501, 5, timeout=15)

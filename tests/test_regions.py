@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from domain.cities import CITIES, City
 from domain.regions import (
     ALL_UKRAINE,
     REGIONS,
@@ -709,3 +710,43 @@ def test_property_canonical_names_match_their_region(
 def test_every_canonical_name_in_every_case(region: Region, name: str) -> None:
     for variant in (name, name.upper(), name.lower(), name.title()):
         assert match_region(variant).region == region, variant
+
+
+# --- cities that are not regional centres (issue 14) -----------------------------------
+
+
+@pytest.mark.parametrize("city", CITIES, ids=lambda city: city.name_en)
+def test_every_listed_city_names_its_oblast(city: City) -> None:
+    for name in (city.name_uk, city.name_en, f"м. {city.name_uk}"):
+        found = match_region(name)
+        assert found.region is not None and found.region.code == city.region_code, name
+        assert found.city == city
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "city"),
+    [
+        ("Маріуполь", "UA-14", "Маріуполь"),  # was: «Автономна Республіка Крим»
+        ("у Маріуполі", "UA-14", "Маріуполь"),
+        ("Кривий Ріг", "UA-12", "Кривий Ріг"),  # was: no suggestion at all
+        ("у Кривому Розі", "UA-12", "Кривий Ріг"),
+        ("Krivoy Rog", "UA-12", "Кривий Ріг"),
+        ("в Білій Церкві", "UA-32", "Біла Церква"),
+        ("з Броварів", "UA-32", "Бровари"),
+        ("у Бердичеві", "UA-18", "Бердичів"),
+        ("Ніжин", "UA-74", "Ніжин"),
+        ("у Прилуках", "UA-74", "Прилуки"),
+        ("Умань", "UA-71", "Умань"),
+        ("Кременчуці", "UA-53", "Кременчук"),
+    ],
+)
+def test_cities_in_the_forms_people_type(text: str, code: str, city: str) -> None:
+    found = match_region(text)
+    assert found.region is not None and found.region.code == code
+    assert found.city is not None and found.city.name_uk == city
+
+
+@pytest.mark.parametrize("text", ["Чернігів", "Львові", "Київ", "Чернігівщина", "UA-74"])
+def test_a_regional_centre_or_region_is_not_a_city_of_its_region(text: str) -> None:
+    found = match_region(text)
+    assert found.region is not None and found.city is None

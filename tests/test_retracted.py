@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from handlers.events import EventAction, EventCb
+from handlers.events.keyboards import EventAction, EventCb
 from infra.settings import Settings
 from jobs.reminders import reminder_item, send_due_reminders
 from sandbox import BotAPISandbox, SentMessage

@@ -40,14 +40,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sandbox.html import HTMLParseError, parse_telegram_html, parse_with_entities, utf16_len
-from sandbox.server import (
-    JSON,
-    SANDBOX_TOKEN,
-    BotAPISandbox,
-    ChatFault,
-    RateLimits,
-    _render,
-)
+from sandbox.records import JSON, _render
+from sandbox.server import SANDBOX_TOKEN, BotAPISandbox, ChatFault, RateLimits
 
 USER = 501
 GROUP = -1001234567890
@@ -528,7 +522,10 @@ async def test_strict_paid_sends_leave_unpaid_ones_at_thirty() -> None:
         finally:
             await close_bot(bot)
         assert sum(isinstance(result, TelegramRetryAfter) for result in results) == 5
-        assert sandbox.stats()["busiest_second"] == {"all": 130, "unpaid": 30}
+        stats = sandbox.stats()
+        # All 130 within one second on an idle machine; spread wider on a loaded one.
+        assert stats["sent_total"] == 130 and stats["busiest_second"]["all"] <= 130
+        assert stats["busiest_second"]["unpaid"] == 30
 
 
 async def test_strict_group_holds_twenty_in_any_minute() -> None:
@@ -774,7 +771,7 @@ async def test_standalone_process() -> None:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "sandbox.server",
+        "sandbox",
         "--port",
         "0",
         "--limits",

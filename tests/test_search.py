@@ -50,6 +50,9 @@ def test_place_names_match_the_regions_other_names() -> None:
     [chernihiv] = query_groups(parse_search("Чернігові"))
     assert {"чернігів", "чернігівщина"} <= chernihiv
     assert not {"чернівці", "чернівеччина"} & chernihiv  # never Chernivtsi
+    # A town is not its oblast: «Ніжин» finds Nizhyn, not all of Chernihiv oblast's news.
+    [nizhyn] = query_groups(parse_search("Ніжин"))
+    assert "ніжин" in nizhyn and "чернігівщина" not in nizhyn
     filtered = parse_search("Чернігів: податки")
     assert filtered.region is not None and filtered.region.code == "UA-74"
     assert filtered.words == ("податки",)

@@ -19,6 +19,7 @@ VARIABLES = (
     "ADMIN_IDS",
     "TIMEZONE",
     "LOG_LEVEL",
+    "LOG_FORMAT",
     "LOG_SQL",
     "BROADCAST_RATE",
     "PAID_BROADCAST",
@@ -34,6 +35,9 @@ VARIABLES = (
     "WEBHOOK_SECRET",
     "WEBHOOK_HOST",
     "WEBHOOK_PORT",
+    "METRICS_HOST",
+    "METRICS_PORT",
+    "HEALTH_MAX_DELIVERY_AGE",
 )
 
 
@@ -56,6 +60,9 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.feed_push_limit == 5 and settings.feed_push_max_age_hours == 48
     assert settings.feeds_allow_private is False
     assert settings.webhook_url is None and settings.webhook_secret is None
+    assert settings.log_format == "text"
+    assert settings.metrics_port is None and settings.metrics_host == "127.0.0.1"
+    assert settings.health_max_delivery_age == 1800
 
 
 def test_values_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -91,6 +98,9 @@ def test_dotenv_file_is_read(tmp_path: Path) -> None:
         ("UPDATES_CONCURRENCY", "0", "UPDATES_CONCURRENCY: "),
         ("WEBHOOK_URL", "http://example.org/hook", "WEBHOOK_URL: expected an https:// URL"),
         ("WEBHOOK_SECRET", "not secret!", "WEBHOOK_SECRET: 1-256 characters"),
+        ("LOG_FORMAT", "xml", "LOG_FORMAT: expected one of text, json"),
+        ("METRICS_PORT", "70000", "METRICS_PORT: "),
+        ("HEALTH_MAX_DELIVERY_AGE", "0", "HEALTH_MAX_DELIVERY_AGE: "),
         ("WEBHOOK_PORT", "70000", "WEBHOOK_PORT: "),
         ("FEED_PUSH_LIMIT", "0", "FEED_PUSH_LIMIT: "),
         ("FEED_PUSH_MAX_AGE_HOURS", "0", "FEED_PUSH_MAX_AGE_HOURS: "),

@@ -3,7 +3,6 @@ reach users as messages the sandbox (which refuses what Telegram refuses) accept
 
 from __future__ import annotations
 
-import asyncio
 import collections
 import csv
 import io
@@ -17,7 +16,7 @@ from hypothesis import strategies as st
 
 from bot.factory import build_bot
 from domain.fitting import CAPTION_LIMIT, ELLIPSIS, TEXT_LIMIT
-from handlers.members_csv import MAX_NAME, MAX_TEXT
+from handlers.members.csv_codec import MAX_NAME, MAX_TEXT
 from infra.sending import SendText
 from infra.settings import Settings
 from sandbox import SANDBOX_TOKEN, BotAPISandbox
@@ -223,6 +222,6 @@ async def test_long_inputs_through_every_command_get_answers_that_fit(
     await admin.send("/push Львів", timeout=10)
     await admin.send(fitted(text, TEXT_LIMIT), timeout=10)
     await admin.send("/cancel", timeout=10)
-    await asyncio.sleep(0.3)  # the last parts of long answers
+    assert await admin.settled()  # the last parts of long answers
     no_failures(admin)
     assert admin.sandbox.errors[400] == 0

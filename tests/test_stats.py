@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import io
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from storage.models import ChatType, ItemKind, NewItem
+from PIL import Image
+
+from storage.models import ChatType, DeliveryResult, DeliveryStatus, ItemKind, NewItem
 from storage.repositories import Storage
 from tests.client import ADMIN_ID, BotClient
 
@@ -46,3 +53,51 @@ async def test_stats_count_what_the_store_holds(client: BotClient, store: Storag
 async def test_stats_are_for_admins_only(client: BotClient) -> None:
     [answer] = await client.send("/stats")
     assert answer.plain_text == "Ця команда вам недоступна."
+
+
+async def test_stats_come_with_a_picture_of_the_day_and_the_top_regions(
+    client: BotClient, store: Storage
+) -> None:
+    for chat_id, regions in ((21, ["UA-74"]), (22, ["UA-74", "UA-46"]), (23, ["UA-46"])):
+        await store.chats.upsert(chat_id, ChatType.PRIVATE, None, "uk")
+        await store.subscriptions.add(chat_id, regions)
+    published = await store.outbox.publish(NewItem("UA-74", "Тривога", datetime.now(UTC)))
+    assert published.deliveries == 2
+    [first, _second] = await store.outbox.due(10, time.time())
+    await store.outbox.record(
+        [DeliveryResult(first.id, DeliveryStatus.SENT, 1, message_id=5, sent_at=time.time())]
+    )
+
+    # Drawing imports matplotlib the first time (and may build its font cache).
+    [answer] = await client.as_user(ADMIN_ID).send("/stats", timeout=60)
+    assert answer.method == "sendPhoto"
+    assert answer.plain_text.startswith("📊 Статистика")  # the text is the caption
+    assert "Чернігівщина: 2" in answer.plain_text
+    assert answer.document is not None
+    name, png = answer.document
+    assert name == "stats.png" and png.startswith(b"\x89PNG\r\n\x1a\n")
+    with Image.open(io.BytesIO(png)) as picture:
+        picture.load()  # decodes every pixel: a truncated or corrupt file raises
+        assert picture.size == (1000, 900)
+        colours = {colour for _count, colour in picture.convert("RGB").getcolors(1_000_000)}
+    assert (46, 125, 50) in colours  # a bar of sent messages
+    assert (30, 136, 229) in colours  # waiting ones, and the regions' bars
+    # Nothing is drawn in the text only: the pixels are the chart's.
+    assert len(colours) > 50
+
+
+def test_matplotlib_is_imported_only_when_stats_draws() -> None:
+    """Starting the bot does not pay for matplotlib; only /stats does."""
+    probe = (
+        "import sys, bot.__main__, bot.app, bot.factory, handlers; "
+        "from handlers import stats_chart; "
+        "print(sorted(name for name in sys.modules if name.startswith('matplotlib')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert result.stdout.strip() == "[]"

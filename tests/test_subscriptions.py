@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from domain.named_regions import parse_regions
-from handlers.subscriptions import deep_link_region
+from handlers.subscriptions.steps import deep_link_region
 from sandbox import BotAPISandbox, SentMessage
 from storage.models import NewItem
 from storage.repositories import Storage
@@ -51,7 +51,7 @@ async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 3.0)
 def in_group(client: BotClient, user_id: int) -> BotClient:
     client.sandbox.add_chat(GROUP_ID, type="supergroup", title="Громада <Ріпки>")
     client.sandbox.add_user(user_id, first_name=f"User{user_id}", language_code="uk")
-    return BotClient(client.sandbox, user_id=user_id, chat_id=GROUP_ID)
+    return BotClient(client.sandbox, user_id, GROUP_ID, client.in_hand)
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,7 @@
-"""Events: editors announce them (/announce, a flow that survives restarts); everyone lists
-the upcoming ones (/events).
+"""/announce: an editor's event, from its region to the announcement and its reminders.
 
-Access is checked at every step of /announce, the last one included, so a region chosen with
-crafted callback data, or a role revoked mid-flow, announces nothing.
+A flow that survives restarts; access is checked at every step, the last one included, so a
+region chosen with crafted callback data, or a role revoked mid-flow, announces nothing.
 """
 
 from __future__ import annotations
@@ -12,40 +11,40 @@ import html
 import time
 from dataclasses import replace
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
 
-from aiogram import Bot, F, Router
+from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.filters import Command, CommandObject, StateFilter, or_f
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from domain.dates import DateError, event_html, format_when, parse_when
 from domain.formatting import item_message, trim
-from domain.named_regions import NotFound
-from domain.regions import ALL_UKRAINE, get_region, match_region
-from handlers.filters import Access, HasRole
+from domain.regions import get_region
+from handlers.events.keyboards import (
+    AnnounceCb,
+    cancel_keyboard,
+    confirm_keyboard,
+    regions_keyboard,
+    skip_keyboard,
+)
+from handlers.events.texts import date_problem, too_long, when_question
+from handlers.filters import Access
 from handlers.news import stale
-from handlers.subscriptions import not_found_line
 from infra.settings import Settings
 from jobs.delivery import DeliveryWorker
 from jobs.reminders import DEFAULT_OFFSETS
-from storage.events import Event, NewEvent
+from storage.events import NewEvent
 from storage.models import Item, ItemKind, NewItem, from_timestamp
 from storage.repositories import Storage
-from storage.roles import Role
 
 TITLE_LIMIT = 200
 PLACE_LIMIT = 200
 DESCRIPTION_LIMIT = 2000
-EVENTS_SHOWN = 10
 
 
 class AnnounceFlow(StatesGroup):
@@ -55,92 +54,6 @@ class AnnounceFlow(StatesGroup):
     place = State()
     description = State()
     preview = State()
-
-
-class AnnounceAction(StrEnum):
-    REGION = "region"
-    SKIP = "skip"  # no description
-    SEND = "send"
-    CANCEL = "cancel"
-
-
-class AnnounceCb(CallbackData, prefix="an"):
-    action: AnnounceAction
-    code: str = ""
-
-
-class EventAction(StrEnum):
-    SHOW = "show"  # the full announcement of a listed event
-
-
-class EventCb(CallbackData, prefix="ev"):
-    action: EventAction
-    event_id: int
-
-
-# ----------------------------------------------------------------------------- keyboards
-
-
-def _cancel_button(builder: InlineKeyboardBuilder) -> None:
-    builder.button(text=_("Cancel"), callback_data=AnnounceCb(action=AnnounceAction.CANCEL))
-
-
-def regions_keyboard(access: Access, lang: str) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for code in access.editable_regions():
-        region = get_region(code)
-        if region is not None:
-            builder.button(
-                text=region.short(lang),
-                callback_data=AnnounceCb(action=AnnounceAction.REGION, code=code),
-            )
-    _cancel_button(builder)
-    builder.adjust(2)
-    return builder.as_markup()
-
-
-def cancel_keyboard() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    _cancel_button(builder)
-    return builder.as_markup()
-
-
-def skip_keyboard() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("Skip"), callback_data=AnnounceCb(action=AnnounceAction.SKIP))
-    _cancel_button(builder)
-    builder.adjust(2)
-    return builder.as_markup()
-
-
-def confirm_keyboard() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(text="✅ " + _("Send"), callback_data=AnnounceCb(action=AnnounceAction.SEND))
-    _cancel_button(builder)
-    builder.adjust(2)
-    return builder.as_markup()
-
-
-# ----------------------------------------------------------------------------- texts
-
-
-def when_question() -> str:
-    return _(
-        "When is it? Kyiv time, for example: <code>23.05.2026 10:00</code>, "
-        "<code>23.05.2026</code> (all day) or <code>23–24.05.2026</code>."
-    )
-
-
-def date_problem(reason: str) -> str:
-    if reason == "past":
-        return _("This time has already passed.")
-    if reason == "impossible":
-        return _("There is no such date or time.")
-    return _("I could not read this date.")
-
-
-def too_long(limit: int) -> str:
-    return _("That is too long: {limit} characters at most.").format(limit=limit)
 
 
 def announcement(data: dict[str, Any], settings: Settings) -> tuple[NewEvent, str]:
@@ -156,9 +69,6 @@ def announcement(data: dict[str, Any], settings: Settings) -> tuple[NewEvent, st
         created_by=0,
     )
     return event, event_html(event, settings.tz)
-
-
-# ----------------------------------------------------------------------------- shared steps
 
 
 async def drop_keyboard(bot: Bot, message: Any) -> None:
@@ -208,9 +118,6 @@ async def show_preview(
     await message.answer(
         item_message(item, settings.tz, i18n.current_locale), reply_markup=confirm_keyboard()
     )
-
-
-# ----------------------------------------------------------------------------- /announce
 
 
 async def cmd_announce(message: Message, state: FSMContext, access: Access, i18n: I18n) -> None:
@@ -412,125 +319,6 @@ async def on_region_text(message: Message) -> None:
 
 async def on_preview_text(message: Message) -> None:
     await message.answer(_("Press “Send” or “Cancel” under the preview."))
-
-
-# ----------------------------------------------------------------------------- /events
-
-
-def event_block(number: int, event: Event, settings: Settings, lang: str) -> str:
-    region = get_region(event.region_code)
-    when = format_when(event.starts_at, event.ends_at, event.all_day, settings.tz)
-    head = f"{number}. <b>{html.escape(trim(event.title, 120))}</b>"
-    lines = [head, f"🕒 {when}" + (f" · {html.escape(region.short(lang))}" if region else "")]
-    if event.place:
-        lines.append("📍 " + html.escape(trim(event.place, 120)))
-    return "\n".join(lines)
-
-
-def events_keyboard(events: list[Event]) -> InlineKeyboardMarkup | None:
-    if not events:
-        return None
-    builder = InlineKeyboardBuilder()
-    for number, event in enumerate(events, start=1):
-        builder.button(
-            text=f"📄 {number}. {trim(event.title, 40)}",
-            callback_data=EventCb(action=EventAction.SHOW, event_id=event.id),
-        )
-    builder.adjust(1)
-    return builder.as_markup()
-
-
-async def cmd_events(
-    message: Message, command: CommandObject, store: Storage, settings: Settings, i18n: I18n
-) -> None:
-    """/events [region]: upcoming and ongoing events, soonest first."""
-    lang = i18n.current_locale
-    query = (command.args or "").strip()
-    codes: set[str] | None
-    if query:
-        match = match_region(query)
-        if match.region is None:
-            await message.answer(not_found_line(NotFound(query, match.suggestions), lang))
-            return
-        codes = None if match.region.is_national else {match.region.code, ALL_UKRAINE}
-        header = _("Upcoming events: {region}").format(
-            region=html.escape(match.region.short(lang))
-        )
-    else:
-        subscribed = await store.subscriptions.regions_of(message.chat.id)
-        codes = None if not subscribed or ALL_UKRAINE in subscribed else subscribed | {ALL_UKRAINE}
-        header = _("Upcoming events") if codes is None else _("Upcoming events of your regions")
-    events = await store.events.upcoming(codes, time.time(), EVENTS_SHOWN)
-    if not events:
-        await message.answer("🗓 " + _("No upcoming events yet."))
-        return
-    blocks = [event_block(n, event, settings, lang) for n, event in enumerate(events, start=1)]
-    await message.answer(
-        "\n\n".join(["🗓 <b>" + header + "</b>", *blocks]), reply_markup=events_keyboard(events)
-    )
-
-
-async def on_show(
-    callback: CallbackQuery,
-    callback_data: EventCb,
-    callback_answer: CallbackAnswer,
-    bot: Bot,
-    store: Storage,
-    settings: Settings,
-    i18n: I18n,
-) -> None:
-    """An event's button under /events (or crafted callback data): its announcement, as
-    subscribers got it, while it is neither cancelled nor retracted."""
-    event = await store.events.get(callback_data.event_id)
-    item = await store.items.visible(event.item_id) if event and not event.cancelled else None
-    if item is None or callback.message is None:
-        stale(callback_answer, _("This event is no longer available."))
-        return
-    await bot.send_message(
-        callback.message.chat.id, item_message(item, settings.tz, i18n.current_locale)
-    )
-
-
-def router() -> Router:
-    events = Router(name=__name__)
-    events.message.register(cmd_events, Command("events"))
-    events.callback_query.register(on_show, EventCb.filter(F.action == EventAction.SHOW))
-    in_flow = StateFilter(AnnounceFlow)
-    # Leaving needs no role: someone whose role was revoked mid-flow can still get out.
-    events.message.register(cmd_cancel, Command("cancel"), in_flow)
-    events.callback_query.register(
-        on_cancel_button, AnnounceCb.filter(F.action == AnnounceAction.CANCEL), in_flow
-    )
-
-    announce = Router(name=f"{__name__}.announce")
-    # Cheap filters first: only /announce and its flow cost a look at the roles. Others fall
-    # through to handlers.restricted's refusal.
-    announce.message.filter(or_f(Command("announce"), in_flow), HasRole(Role.EDITOR))
-    announce.callback_query.filter(AnnounceCb.filter(), HasRole(Role.EDITOR))
-    messages = announce.message
-    messages.register(cmd_announce, Command("announce"))
-    text = (F.text, ~F.text.startswith("/"))
-    messages.register(on_title, AnnounceFlow.title, *text)
-    messages.register(on_when, AnnounceFlow.when, *text)
-    messages.register(on_place, AnnounceFlow.place, *text)
-    messages.register(on_description, AnnounceFlow.description, *text)
-    messages.register(on_region_text, AnnounceFlow.region, *text)
-    messages.register(on_preview_text, AnnounceFlow.preview, *text)
-    messages.register(
-        on_not_text,
-        StateFilter(
-            AnnounceFlow.title, AnnounceFlow.when, AnnounceFlow.place, AnnounceFlow.description
-        ),
-        ~F.text,
-    )
-    buttons = announce.callback_query
-    action = AnnounceCb.filter
-    buttons.register(on_region, action(F.action == AnnounceAction.REGION), AnnounceFlow.region)
-    buttons.register(on_skip, action(F.action == AnnounceAction.SKIP), AnnounceFlow.description)
-    buttons.register(on_send, action(F.action == AnnounceAction.SEND), AnnounceFlow.preview)
-    buttons.register(on_stale)
-    events.include_router(announce)
-    return events
 
 
 async def on_stale(callback_answer: CallbackAnswer) -> None:
