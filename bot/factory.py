@@ -17,10 +17,9 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.dispatcher.middlewares.user_context import UserContextMiddleware
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.methods import Response
-from aiogram.types import BotCommand, BotCommandScopeDefault, Message, MessageId, Update
+from aiogram.types import Message, MessageId, Update
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
@@ -33,10 +32,11 @@ from bot.webhook import WebhookHandler
 from domain.formatting import Pages, bundle_messages, item_message, retraction_notice
 from domain.regions import REGIONS
 from handlers import build_router
+from handlers.menus import set_default_menu, set_role_menus
 from handlers.people import RememberNames
 from infra.background import BackgroundJobs
 from infra.fitting_middleware import FitMiddleware
-from infra.i18n import LOCALES, N_, LanguageMiddleware, build_i18n
+from infra.i18n import LanguageMiddleware, build_i18n
 from infra.in_hand import UpdatesInHand
 from infra.log_context import log_fields
 from infra.pacing import Pacer
@@ -62,18 +62,6 @@ _RESPONSE_TYPES = (
     Response[MessageId],
     Response[bool],
     Response[list[Update]],
-)
-
-# The menu Telegram shows under "/", per language ("" is the fallback for every other one).
-MENU_COMMANDS = (
-    ("start", N_("Main menu")),
-    ("latest", N_("Latest news")),
-    ("region", N_("News of a region")),
-    ("search", N_("Search the news")),
-    ("subscribe", N_("Subscribe to regions")),
-    ("subscriptions", N_("My subscriptions")),
-    ("unsubscribe", N_("Unsubscribe")),
-    ("help", N_("Help")),
 )
 
 
@@ -337,19 +325,7 @@ def freeze_startup_objects() -> None:
     gc.freeze()
 
 
-async def set_menu(bot: Bot, i18n: I18n) -> None:
-    """Telegram's command menu in Ukrainian (the default) and English."""
-    for locale in LOCALES:
-        commands = [
-            BotCommand(command=name, description=i18n.gettext(description, locale=locale))
-            for name, description in MENU_COMMANDS
-        ]
-        languages = ("", locale) if locale == "uk" else (locale,)
-        for language in languages:
-            try:
-                await bot.set_my_commands(
-                    commands, scope=BotCommandScopeDefault(), language_code=language or None
-                )
-            except TelegramAPIError as exc:
-                # The menu is a convenience: a failure must not keep the bot from starting.
-                log.warning("could not set the command menu (%s): %s", language or "default", exc)
+async def set_menu(bot: Bot, store: Storage, settings: Settings, i18n: I18n) -> None:
+    """Telegram's command menus: the citizens' for everyone, and each role's for its users."""
+    await set_default_menu(bot, i18n)
+    await set_role_menus(bot, store, settings, i18n)

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from aiogram.utils.i18n import gettext as _
 
+from domain.fitting import cut_text, plain_length
 from domain.regions import get_region
 from storage.models import Item
 
@@ -48,14 +49,14 @@ def local_time(moment: datetime, tz: ZoneInfo) -> str:
     return moment.astimezone(tz).strftime("%d.%m.%Y %H:%M")
 
 
-def item_block(item: Item, tz: ZoneInfo, lang: str) -> str:
+def item_block(item: Item, tz: ZoneInfo, lang: str, *, title_limit: int = TITLE_LIMIT) -> str:
     """One item in a list: time and region, linked title, source."""
     region = get_region(item.region_code)
     region_name = region.short(lang) if region else item.region_code
     head = f"🕒 {local_time(item.published_at, tz)} · {html.escape(region_name)}"
     if item.is_breaking:
         head = "🔴 <b>" + html.escape(_("Breaking")) + "</b> · " + head
-    title = html.escape(trim(item.title, TITLE_LIMIT))
+    title = html.escape(trim(item.title, title_limit))
     if item.reminder:
         title = "⏰ " + html.escape(_("Reminder")) + ": " + title
     if item.cancellation:
@@ -108,6 +109,17 @@ class Pages:
         self._tz = tz
         self._pages: dict[tuple[tuple[Item, ...], str, str], list[str]] = {}
 
+    def page(self, items: Sequence[Item], header: str, footer: str, lang: str) -> str:
+        """The items as one message, between a header and a footer: a page that is edited in
+        place must fit in one, so long titles are cut shorter until it does."""
+        key = (tuple(items), header + "\0" + footer, lang)
+        pages = self._pages.get(key)
+        if pages is None:
+            if len(self._pages) >= self.SIZE:
+                self._pages.clear()
+            pages = self._pages[key] = [page_text(items, header, footer, self._tz, lang)]
+        return pages[0]
+
     def render(self, items: Sequence[Item], header: str, lang: str) -> list[str]:
         """The items as messages that each fit Telegram's limit, the header on the first."""
         key = (tuple(items), header, lang)
@@ -118,6 +130,21 @@ class Pages:
             blocks = [item_block(item, self._tz, lang) for item in items]
             pages = self._pages[key] = pack(blocks, header=header)
         return pages
+
+
+PAGE_TITLE_LIMITS = (TITLE_LIMIT, 160, 100, 60)
+
+
+def page_text(items: Sequence[Item], header: str, footer: str, tz: ZoneInfo, lang: str) -> str:
+    """Header, items and footer in one message of at most MESSAGE_LIMIT characters (as the
+    reader sees them), titles cut shorter when the items would not fit otherwise."""
+    text = ""
+    for title_limit in PAGE_TITLE_LIMITS:
+        blocks = [item_block(item, tz, lang, title_limit=title_limit) for item in items]
+        text = "\n\n".join([header, *blocks, footer])
+        if plain_length(text) <= MESSAGE_LIMIT:
+            return text
+    return cut_text(text, MESSAGE_LIMIT)
 
 
 def bundle_messages(items: Sequence[Item], tz: ZoneInfo, lang: str, title: str) -> list[str]:
@@ -175,5 +202,5 @@ def item_message(item: Item, tz: ZoneInfo, lang: str) -> str:
         footer.insert(0, html.escape(trim(item.source_name, 100)))
     lines += ["", "<i>" + " · ".join(footer) + "</i>"]
     if region is not None:
-        lines.append("#" + region.hashtag_uk)
+        lines.append("#" + region.hashtag(lang))
     return "\n".join(lines)

@@ -47,6 +47,7 @@ __all__ = [
     "City",
     "Region",
     "RegionMatch",
+    "aliases",
     "exact_region",
     "get_region",
     "match_region",
@@ -72,6 +73,13 @@ class Region:
     def short(self, lang: str) -> str:
         """Short label for buttons and lists, in the same language rule as ``name``."""
         return self.short_en if _is_english(lang) else self.short_uk
+
+    def hashtag(self, lang: str) -> str:
+        """The hashtag under pushed items: «Чернігівщина», or "Chernihiv" for English
+        readers (a hashtag is one word: "Kyiv Oblast" is #KyivOblast)."""
+        if not _is_english(lang):
+            return self.hashtag_uk
+        return "".join(part[:1].upper() + part[1:] for part in re.split(r"[\s-]+", self.short_en))
 
     @property
     def is_national(self) -> bool:
@@ -593,6 +601,16 @@ def exact_region(text: str) -> Region | None:
         return _BY_CODE[ALL_UKRAINE]
     codes = _EXACT.get(key, frozenset())
     return _resolve(codes, query.oblast) if len(codes) == 1 else None
+
+
+def aliases(code: str) -> tuple[str, ...]:
+    """The names the matcher knows one region by, every case form spelled out: its names,
+    then its alias table ("київ", "києва", …, "kyiv"); () for an unknown code."""
+    region = _BY_CODE.get(code)
+    if region is None:
+        return ()
+    names = [region.name_uk, region.short_uk, region.name_en, region.short_en]
+    return tuple(dict.fromkeys([*names, *expand(ALIASES.get(code, ""))]))
 
 
 def only_oblast_markers(text: str) -> bool:

@@ -27,7 +27,6 @@ class MenuCb(CallbackData, prefix="m"):
 
 class RegionAction(StrEnum):
     SHOW = "show"
-    SUBSCRIBE = "sub"  # under a region's news: subscribe the chat to it (handlers.subscriptions)
 
 
 class RegionCb(CallbackData, prefix="r"):
@@ -40,13 +39,66 @@ def cancel_label() -> str:
     return "✖️ " + _("Cancel")
 
 
-def subscribe_region_keyboard(region: Region) -> InlineKeyboardMarkup:
-    """Under a region's news, for a chat not subscribed to it."""
+# Subscribing is the subscriptions package's, but a region's news offers it too: the callback
+# data live here, where both can import them (handlers.subscriptions.keyboards re-exports them).
+class SubscriptionAction(StrEnum):
+    TOGGLE = "toggle"  # the /subscribe keyboard: flip one region
+    DONE = "done"  # the /subscribe keyboard: close it into a summary
+    ADD = "add"  # a suggestion for a name that was not found
+    REMOVE = "remove"  # the /subscriptions list: drop one region
+    OPEN = "open"  # open the /subscribe keyboard
+
+
+class SubscriptionCb(CallbackData, prefix="s"):
+    action: SubscriptionAction
+    code: str = ""
+
+
+class PageKind(StrEnum):
+    LATEST = "l"  # /latest: the chat's regions (as they are when the button is pressed)
+    REGION = "r"  # /region: one region
+    SEARCH = "s"  # /search: words, perhaps narrowed to a region
+
+
+class PageCb(CallbackData, prefix="p"):
+    """A page of news: everything the page needs is here, so that a button works after a
+    restart and under an old message (Telegram allows 64 bytes)."""
+
+    kind: PageKind
+    page: int  # from 1
+    size: int = 0  # items a page (/latest N); 0: the kind's own
+    region: str = ""  # REGION: its code; SEARCH: the region it is narrowed to, if any
+    words: str = ""  # SEARCH: the words, packed (domain.search.pack_words)
+
+
+CALLBACK_DATA_LIMIT = 64  # bytes
+
+
+def fits(callback_data: CallbackData) -> bool:
+    return len(callback_data.pack().encode()) <= CALLBACK_DATA_LIMIT
+
+
+def page_keyboard(
+    where: PageCb, pages: int, subscribe: Region | None = None, lang: str = "uk"
+) -> InlineKeyboardMarkup | None:
+    """◀️ and ▶️ to the pages beside `where` (of `pages`), and a way to subscribe to the region
+    whose news these are when the chat is not subscribed to it."""
     builder = InlineKeyboardBuilder()
-    builder.button(
-        text="🔔 " + _("Subscribe"),
-        callback_data=RegionCb(action=RegionAction.SUBSCRIBE, code=region.code),
-    )
+    turns = 0
+    if where.page > 1:
+        builder.button(text="◀️", callback_data=where.model_copy(update={"page": where.page - 1}))
+        turns += 1
+    if where.page < pages:
+        builder.button(text="▶️", callback_data=where.model_copy(update={"page": where.page + 1}))
+        turns += 1
+    if subscribe is not None:
+        builder.button(
+            text="➕ " + _("Subscribe to {region}").format(region=subscribe.short(lang)),
+            callback_data=SubscriptionCb(action=SubscriptionAction.ADD, code=subscribe.code),
+        )
+    if not turns and subscribe is None:
+        return None
+    builder.adjust(*([turns] if turns else []), 1)
     return builder.as_markup()
 
 

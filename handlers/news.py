@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import html
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
@@ -13,44 +17,71 @@ from aiogram.utils.i18n import gettext as _
 
 from domain.formatting import Pages, trim
 from domain.regions import ALL_UKRAINE, City, Region, get_region, match_region
+from domain.search import (
+    SearchQuery,
+    pack_words,
+    parse_search,
+    query_groups,
+    unpack_words,
+)
 from handlers.keyboards import (
     MenuAction,
     MenuCb,
+    PageCb,
+    PageKind,
     RegionAction,
     RegionCb,
+    fits,
+    page_keyboard,
     regions_keyboard,
-    subscribe_region_keyboard,
     suggestions_keyboard,
 )
 from handlers.places import city_line
 from infra.sending import SendText
-from storage.models import ChatType, Item
+from storage.models import Item
 from storage.repositories import Storage
 
 DEFAULT_LATEST = 5
 MAX_LATEST = 20
 REGION_LATEST = 10
+SEARCH_RESULTS = 10
+# /latest and /region page through this many newest items.
+WINDOW = 100
 
 
-async def send_items(
-    bot: Bot,
-    chat_id: int,
-    items: list[Item],
-    *,
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A page of news as it is sent, or edited in place by a page button."""
+
+    text: str
+    markup: InlineKeyboardMarkup | None = None
+
+
+def page_footer(page: int, pages: int) -> str:
+    if pages <= 1:
+        return ""
+    return "<i>" + _("Page {page} of {pages}").format(page=page, pages=pages) + "</i>"
+
+
+def paged(
+    window: Sequence[Item],
+    where: PageCb,
+    size: int,
     header: str,
     empty: str,
     pages: Pages,
     lang: str,
-    reply_markup: InlineKeyboardMarkup | None = None,
-) -> None:
-    """The items as one message, or several when they do not fit in one."""
-    if not items:
-        await bot(SendText(chat_id=chat_id, text=empty, reply_markup=reply_markup))
-        return
-    messages = pages.render(items, header, lang)
-    for number, text in enumerate(messages, start=1):
-        markup = reply_markup if number == len(messages) else None
-        await bot(SendText(chat_id=chat_id, text=text, reply_markup=markup))
+    subscribe: Region | None = None,
+) -> Answer:
+    """Page `where.page` of `window`, `size` items a page (the last page if it is past it)."""
+    if not window:
+        return Answer(empty, page_keyboard(where, 1, subscribe, lang))
+    count = math.ceil(len(window) / size)
+    page = min(max(where.page, 1), count)
+    items = window[(page - 1) * size : page * size]
+    text = pages.page(items, header, page_footer(page, count), lang)
+    markup = page_keyboard(where.model_copy(update={"page": page}), count, subscribe, lang)
+    return Answer(text, markup)
 
 
 def parse_count(args: str | None) -> int | None:
@@ -67,16 +98,9 @@ def parse_count(args: str | None) -> int | None:
     return count if count >= 1 else None
 
 
-async def show_latest(
-    bot: Bot,
-    chat_id: int,
-    count: int,
-    store: Storage,
-    pages: Pages,
-    lang: str,
-    *,
-    note: str = "",
-) -> None:
+async def latest_answer(
+    where: PageCb, chat_id: int, store: Storage, pages: Pages, lang: str
+) -> Answer:
     """The newest items of the chat's regions and national ones; of every region when the
     chat has no subscriptions or is subscribed to all Ukraine."""
     subscribed = await store.subscriptions.regions_of(chat_id)
@@ -94,16 +118,82 @@ async def show_latest(
             _("Latest news of your regions"),
             _("No news of your regions yet. Check back a little later."),
         )
-    items = await store.items.latest(count, codes)
-    await send_items(
-        bot,
-        chat_id,
-        items,
-        header="📰 <b>" + html.escape(header) + "</b>" + (f"\n{note}" if note else ""),
-        empty=empty,
-        pages=pages,
-        lang=lang,
+    window = await store.items.latest(WINDOW, codes)
+    size = min(max(where.size, 1), MAX_LATEST) if where.size else DEFAULT_LATEST
+    return paged(window, where, size, "📰 <b>" + html.escape(header) + "</b>", empty, pages, lang)
+
+
+async def region_answer(
+    where: PageCb,
+    region: Region,
+    chat_id: int,
+    store: Storage,
+    pages: Pages,
+    lang: str,
+    city: City | None = None,
+) -> Answer:
+    """A region's news ("All Ukraine" reads everything), and a way to subscribe to it; named
+    by a city, a line first says which oblast that is."""
+    codes = None if region.code == ALL_UKRAINE else {region.code}
+    window = await store.items.latest(WINDOW, codes)
+    subscribed = await store.subscriptions.regions_of(chat_id)
+    covered = region.code in subscribed or ALL_UKRAINE in subscribed
+    name = html.escape(region.short(lang))
+    named = city_line(city, lang) + "\n" if city is not None else ""
+    return paged(
+        window,
+        where,
+        REGION_LATEST,
+        named + "📍 <b>" + _("{region}: latest news").format(region=name) + "</b>",
+        named + _("No news for {region} yet.").format(region=name),
+        pages,
+        lang,
+        # In a group or channel only admins may subscribe it: the news are for reading there.
+        subscribe=None if covered or chat_id < 0 else region,
     )
+
+
+async def search_answer(
+    where: PageCb, query: SearchQuery, store: Storage, pages: Pages, lang: str, shown: str
+) -> Answer:
+    """A page of what /search found, best first; `shown` is the query as the header says it."""
+    groups = query_groups(query)
+    region_code = query.region.code if query.region else None
+    page = max(where.page, 1)
+    items, total = await store.items.search_page(
+        groups, SEARCH_RESULTS, offset=(page - 1) * SEARCH_RESULTS, region_code=region_code
+    )
+    count = math.ceil(total / SEARCH_RESULTS)
+    if not items and count:  # past the last page (items retracted meanwhile)
+        page = count
+        items, total = await store.items.search_page(
+            groups, SEARCH_RESULTS, offset=(page - 1) * SEARCH_RESULTS, region_code=region_code
+        )
+    escaped = html.escape(trim(shown, 64))
+    if not items:
+        return Answer(
+            _("Nothing found for “{query}”. Try other words or fewer of them.").format(
+                query=escaped
+            )
+        )
+    header = "🔎 <b>" + _("Found for “{query}”").format(query=escaped) + "</b>"
+    text = pages.page(items, header, page_footer(page, count), lang)
+    markup = page_keyboard(where.model_copy(update={"page": page}), count) if where.words else None
+    return Answer(text, markup)
+
+
+async def send_answer(bot: Bot, chat_id: int, answer: Answer) -> None:
+    await bot(SendText(chat_id=chat_id, text=answer.text, reply_markup=answer.markup))
+
+
+async def show_latest(
+    bot: Bot, chat_id: int, count: int, store: Storage, pages: Pages, lang: str, note: str = ""
+) -> None:
+    where = PageCb(kind=PageKind.LATEST, page=1, size=0 if count == DEFAULT_LATEST else count)
+    answer = await latest_answer(where, chat_id, store, pages, lang)
+    if note:
+        answer = Answer(note + "\n\n" + answer.text, answer.markup)
+    await send_answer(bot, chat_id, answer)
 
 
 async def show_region(
@@ -113,32 +203,11 @@ async def show_region(
     store: Storage,
     pages: Pages,
     lang: str,
-    *,
     city: City | None = None,
-    chat_type: str = ChatType.PRIVATE,
 ) -> None:
-    """A region's latest news; named by a city, a line says which oblast that is; in a
-    private chat not subscribed to the region, a button subscribes it."""
-    # "All Ukraine" reads everything; a region reads its own items.
-    codes = None if region.code == ALL_UKRAINE else {region.code}
-    items = await store.items.latest(REGION_LATEST, codes)
-    name = html.escape(region.short(lang))
-    where = city_line(city, lang) + "\n" if city is not None else ""
-    markup = None
-    if chat_type == ChatType.PRIVATE and region.code not in (
-        await store.subscriptions.regions_of(chat_id)
-    ):
-        markup = subscribe_region_keyboard(region)
-    await send_items(
-        bot,
-        chat_id,
-        items,
-        header=where + "📍 <b>" + _("{region}: latest news").format(region=name) + "</b>",
-        empty=where + _("No news for {region} yet.").format(region=name),
-        pages=pages,
-        lang=lang,
-        reply_markup=markup,
-    )
+    where = PageCb(kind=PageKind.REGION, page=1, region=region.code)
+    answer = await region_answer(where, region, chat_id, store, pages, lang, city)
+    await send_answer(bot, chat_id, answer)
 
 
 async def cmd_latest(
@@ -149,7 +218,8 @@ async def cmd_latest(
     pages: Pages,
     i18n: I18n,
 ) -> None:
-    """/latest [N]: the N newest items (20 at most, and past 20 it says so)."""
+    """/latest [N]: the N newest items (20 at most, and past 20 it says so), and buttons to
+    the next N."""
     count = parse_count(command.args)
     if count is None:
         await message.answer(
@@ -164,7 +234,7 @@ async def cmd_latest(
         note = ngettext(
             "I show at most {max} item at a time.", "I show at most {max} items at a time.", count
         ).format(max=count)
-    await show_latest(bot, message.chat.id, count, store, pages, i18n.current_locale, note=note)
+    await show_latest(bot, message.chat.id, count, store, pages, i18n.current_locale, note)
 
 
 async def cmd_region(
@@ -188,16 +258,7 @@ async def answer_region_query(
 ) -> None:
     match = match_region(query)
     if match.region is not None:
-        await show_region(
-            bot,
-            message.chat.id,
-            match.region,
-            store,
-            pages,
-            lang,
-            city=match.city,
-            chat_type=message.chat.type,
-        )
+        await show_region(bot, message.chat.id, match.region, store, pages, lang, match.city)
         return
     shown = html.escape(" ".join(query.split())[:64])
     if match.suggestions:
@@ -221,8 +282,7 @@ async def on_region_button(
     if region is None or callback.message is None:
         stale(callback_answer, _("This button is out of date. Try /region."))
         return
-    chat = callback.message.chat
-    await show_region(bot, chat.id, region, store, pages, i18n.current_locale, chat_type=chat.type)
+    await show_region(bot, callback.message.chat.id, region, store, pages, i18n.current_locale)
 
 
 async def on_menu_button(
@@ -246,7 +306,17 @@ async def on_menu_button(
         await show_latest(bot, chat_id, DEFAULT_LATEST, store, pages, lang)
 
 
-SEARCH_RESULTS = 10
+def search_page_cb(query: SearchQuery) -> tuple[SearchQuery, PageCb | None]:
+    """The words of `query` that fit in a page button (all of them, as a rule), and the
+    button's data for page 1; None when not even one word fits."""
+    region = query.region.code if query.region else ""
+    for count in range(len(query.words), 0, -1):
+        where = PageCb(
+            kind=PageKind.SEARCH, page=1, region=region, words=pack_words(query.words[:count])
+        )
+        if fits(where):
+            return SearchQuery(query.words[:count], query.region), where
+    return query, None
 
 
 async def cmd_search(
@@ -257,26 +327,70 @@ async def cmd_search(
     pages: Pages,
     i18n: I18n,
 ) -> None:
-    """/search <words>: the newest items with every word in the title or summary."""
-    query = " ".join((command.args or "").split())[:200]
-    if not query:
+    """/search [region:] <words>: items with every word in some form, the best first."""
+    typed = " ".join((command.args or "").split())[:200]
+    query = parse_search(typed)
+    if not typed or not query.words:
         await message.answer(
             _("Send the words to look for after the command, for example: /search податки")
         )
         return
-    items = await store.items.search(query, SEARCH_RESULTS)
-    shown = html.escape(trim(query, 64))
-    await send_items(
-        bot,
-        message.chat.id,
-        items,
-        header="🔎 <b>" + _("Found for “{query}”").format(query=shown) + "</b>",
-        empty=_("Nothing found for “{query}”. Try other words or fewer of them.").format(
-            query=shown
-        ),
-        pages=pages,
-        lang=i18n.current_locale,
+    # The words the page buttons carry are the words searched, so every page agrees.
+    query, where = search_page_cb(query)
+    answer = await search_answer(
+        where or PageCb(kind=PageKind.SEARCH, page=1),
+        query,
+        store,
+        pages,
+        i18n.current_locale,
+        shown=typed,
     )
+    await send_answer(bot, message.chat.id, answer)
+
+
+async def on_page_button(
+    callback: CallbackQuery,
+    callback_data: PageCb,
+    callback_answer: CallbackAnswer,
+    bot: Bot,
+    store: Storage,
+    pages: Pages,
+    i18n: I18n,
+) -> None:
+    """◀️ or ▶️ under a page of news: that page, in place of this one."""
+    message = callback.message
+    if message is None or not isinstance(message, Message):
+        stale(callback_answer, _("This button is out of date. Try /latest."))
+        return
+    lang = i18n.current_locale
+    chat_id = message.chat.id
+    if callback_data.kind is PageKind.LATEST:
+        answer = await latest_answer(callback_data, chat_id, store, pages, lang)
+    elif callback_data.kind is PageKind.REGION:
+        region = get_region(callback_data.region)
+        if region is None:
+            stale(callback_answer, _("This button is out of date. Try /region."))
+            return
+        answer = await region_answer(callback_data, region, chat_id, store, pages, lang)
+    else:
+        region = get_region(callback_data.region) if callback_data.region else None
+        query = SearchQuery(unpack_words(callback_data.words), region)
+        if not query.words or (callback_data.region and region is None):
+            stale(callback_answer, _("This button is out of date. Try /search."))
+            return
+        shown = query.text if region is None else f"{region.short(lang)}: {query.text}"
+        answer = await search_answer(callback_data, query, store, pages, lang, shown)
+    try:
+        await bot.edit_message_text(
+            text=answer.text,
+            chat_id=chat_id,
+            message_id=message.message_id,
+            reply_markup=answer.markup,
+        )
+    except TelegramBadRequest as exc:
+        # Two quick presses may both arrive at the same page.
+        if "message is not modified" not in exc.message:
+            raise
 
 
 def stale(callback_answer: CallbackAnswer, text: str) -> None:
@@ -295,4 +409,5 @@ def router() -> Router:
     news.channel_post.register(cmd_search, Command("search"))
     news.callback_query.register(on_region_button, RegionCb.filter(F.action == RegionAction.SHOW))
     news.callback_query.register(on_menu_button, MenuCb.filter())
+    news.callback_query.register(on_page_button, PageCb.filter())
     return news

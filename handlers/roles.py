@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from collections import defaultdict
 
-from aiogram import Router
+from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from aiogram.utils.i18n import I18n
@@ -16,6 +16,7 @@ from domain.named_regions import parse_regions
 from domain.regions import ALL_UKRAINE
 from handlers.audit import audit_lines, people_in, role_name, role_scope, scopes
 from handlers.filters import IsAdmin
+from handlers.menus import set_user_menu
 from handlers.people import person
 from handlers.places import city_lines
 from infra.settings import Settings
@@ -36,7 +37,12 @@ def _user_id(word: str) -> int | None:
 
 
 async def cmd_grant(
-    message: Message, command: CommandObject, store: Storage, settings: Settings, i18n: I18n
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    store: Storage,
+    settings: Settings,
+    i18n: I18n,
 ) -> None:
     """/grant <user_id> <editor|coordinator> [region…]: no region means all regions. A grant
     that changes nothing says so, and is not audited."""
@@ -66,6 +72,7 @@ async def cmd_grant(
     added = await store.roles.grant(user_id, role, codes, by=granter)
     user = person(user_id, await store.people.names([user_id]))
     if added:
+        await set_user_menu(bot, user_id, store, settings, i18n)
         now = await store.roles.regions(user_id, role)
         lines.append(
             "✅ "
@@ -81,7 +88,14 @@ async def cmd_grant(
     await message.answer("\n".join(lines))
 
 
-async def cmd_revoke(message: Message, command: CommandObject, store: Storage, i18n: I18n) -> None:
+async def cmd_revoke(
+    message: Message,
+    command: CommandObject,
+    bot: Bot,
+    store: Storage,
+    settings: Settings,
+    i18n: I18n,
+) -> None:
     """/revoke <user_id> [role]: without a role, every role. Says which roles were taken; a
     revoke that changes nothing says so, and is not audited."""
     words = (command.args or "").split()
@@ -105,6 +119,7 @@ async def cmd_revoke(message: Message, command: CommandObject, store: Storage, i
             )
         await message.answer(text)
         return
+    await set_user_menu(bot, user_id, store, settings, i18n)
     taken = scopes(removed, i18n.current_locale)
     if len(taken) == 1:
         text = _("Done: user {user} is no longer {scope}.").format(user=user, scope=taken[0])

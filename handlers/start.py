@@ -10,6 +10,7 @@ from aiogram.types import Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
+from domain.formatting import trim
 from handlers.deps import provide
 from handlers.filters import Access, access_of
 from handlers.keyboards import start_keyboard
@@ -34,6 +35,7 @@ async def cmd_start(
     if region is not None:
         await subscribe_from_link(message, region, bot, store, admin_check, i18n.current_locale)
         return
+    code = " ".join((command.args or "").split())
     user = message.from_user
     await store.chats.upsert(
         message.chat.id,
@@ -45,8 +47,19 @@ async def cmd_start(
         await store.people.seen(user.id, user.full_name)  # for the audit log, if roles come
     name = html.escape(user.first_name) if user and message.chat.type == "private" else ""
     greeting = _("Hello, {name}!").format(name=name) if name else _("Hello!")
+    unknown = []
+    if code:
+        # A link to the bot with a code it does not know (mistyped, or from an old version):
+        # say so, then greet as usual.
+        unknown = [
+            "❔ "
+            + _("The code “{code}” in the link is unknown to me.").format(
+                code=html.escape(trim(code, 32))
+            )
+        ]
     text = "\n\n".join(
         [
+            *unknown,
             f"👋 <b>{greeting}</b>",
             _(
                 "I am Visnyk, a bot of regional news of Ukraine. I show the latest headlines "
@@ -72,6 +85,7 @@ def help_text(access: Access | None) -> str:
         "/region — " + _("choose a region from a list"),
         "/region " + _("Chernihiv") + " — " + _("news of a region by its name"),
         "/search " + _("taxes") + " — " + _("news with these words"),
+        "/search " + _("Chernihiv") + ": " + _("taxes") + " — " + _("the same in one region"),
         "",
         "/subscribe — " + _("choose regions to get their new headlines"),
         "/subscribe " + _("Chernihiv") + ", " + _("Lviv") + " — " + _("subscribe by name"),

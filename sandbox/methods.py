@@ -30,12 +30,22 @@ log = logging.getLogger(__name__)
 class BotMethods(UpdateMethods):
     """The methods aiogram calls, as Telegram answers them."""
 
-    @staticmethod
-    def _commands_key(params: JSON) -> tuple[str, str]:
+    def _commands_key(self, params: JSON) -> tuple[str, str]:
         scope = params.get("scope")
         scope_type = "default"
         if isinstance(scope, dict):
             scope_type = str(scope.get("type") or "default")
+            # Scopes of one chat (or one member of it) are told apart by their ids:
+            # ("chat:501", "en"), ("chat_member:-100500:501", "").
+            if scope_type in ("chat", "chat_administrators", "chat_member"):
+                if "chat_id" not in scope:
+                    raise _bad("can't parse BotCommandScope JSON object")
+                chat_id = scope["chat_id"]
+                if isinstance(chat_id, int) and chat_id not in self._chats:
+                    raise _bad("chat not found")
+                scope_type += f":{chat_id}"
+                if scope_type.startswith("chat_member:"):
+                    scope_type += f":{scope.get('user_id')}"
         elif scope not in (None, ""):
             raise _bad("can't parse BotCommandScope JSON object")
         return scope_type, _str_param(params, "language_code")

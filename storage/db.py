@@ -14,6 +14,8 @@ from pathlib import Path
 
 import aiosqlite
 
+from storage.lemmas import index_terms
+
 log = logging.getLogger(__name__)
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
@@ -83,6 +85,8 @@ class Database:
                 "PRAGMA synchronous = NORMAL",
             ):
                 await connection.execute(pragma)
+            # The search index's triggers turn titles into lemmas with it (migration 0012).
+            await connection.create_function("search_terms", 1, index_terms, deterministic=True)
             database = cls(connection, target)
             if migrate:
                 await database.migrate()

@@ -16,7 +16,7 @@ from storage.events import EventsRepo
 from storage.members import MembersRepo
 from storage.models import Chat, ChatType, Item, ItemKind, NewItem, from_timestamp
 from storage.roles import AuditRepo, PeopleRepo, RolesRepo
-from storage.search import search_expression
+from storage.search import match_expression, text_groups
 from storage.sources import SourcesRepo
 from storage.sql import insert_item
 from storage.stats import OpsRepo, StatsRepo
@@ -68,6 +68,16 @@ class RegionsRepo:
     async def codes(self) -> set[str]:
         rows = await self._db.fetchall("SELECT code FROM regions")
         return {row["code"] for row in rows}
+
+
+# /search ranks the newest this many matches (a common word has hundreds of thousands).
+SEARCH_CANDIDATES = 1000
+# Candidates ranked by one statement (see search_page).
+SEARCH_CHUNK = 500
+# Matches among the newest items (items_recent) that are enough to rank there alone.
+RECENT_ENOUGH = 200
+# Days after which a match needs twice the relevance to rank as high as a new one.
+RECENCY_HALF_WEIGHT = 30.0
 
 
 class ItemsRepo:
@@ -173,20 +183,91 @@ class ItemsRepo:
             )
         return [_item(row) for row in rows]
 
-    async def search(self, text: str, limit: int = 10) -> list[Item]:
-        """Items whose title or summary has every word of `text` (in any form), newest first;
-        [] when `text` has no word to look for."""
-        expression = search_expression(text)
-        if expression is None:
-            return []
-        rows = await self._db.fetchall(
-            f"SELECT {_VISIBLE_ITEM_COLUMNS} FROM items_search "
-            "JOIN visible_items ON visible_items.id = items_search.rowid "
-            "WHERE items_search MATCH ? "
-            "ORDER BY visible_items.published_at DESC, visible_items.id DESC LIMIT ?",
-            (expression, limit),
+    async def search(
+        self,
+        query: str | Sequence[Collection[str]],
+        limit: int = 10,
+        *,
+        offset: int = 0,
+        region_code: str | None = None,
+    ) -> list[Item]:
+        """The best `limit` items for `query` after the first `offset`; see `search_page`."""
+        items, _total = await self.search_page(
+            query, limit, offset=offset, region_code=region_code
         )
-        return [_item(row) for row in rows]
+        return items
+
+    async def search_page(
+        self,
+        query: str | Sequence[Collection[str]],
+        limit: int = 10,
+        *,
+        offset: int = 0,
+        region_code: str | None = None,
+        now: float | None = None,
+    ) -> tuple[list[Item], int]:
+        """Items whose title or body has every word of `query` in some form, best first, and
+        how many there are (up to SEARCH_CANDIDATES).
+
+        `query` is plain text, or groups of terms (storage.search). Only the newest
+        SEARCH_CANDIDATES matches are ranked: relevance (FTS5's bm25, a title counting thrice
+        a body) weighed down with age, so that of two equally good matches the newer comes
+        first and a month-old one needs twice the relevance. Words found RECENT_ENOUGH times
+        among the newest 50,000 items are ranked there, with those items' statistics. Both
+        bound the time a common word holds the database's one thread.
+        """
+        groups = text_groups(query) if isinstance(query, str) else query
+        expression = match_expression(groups, region_code)
+        if expression is None:
+            return [], 0
+        # Among the newest items when the words are found often enough there (ranking reads
+        # every row of each term in its table: see migration 0012), else among all.
+        for table in ("items_recent", "items_index"):
+            row = await self._db.fetchone(
+                f"SELECT count(*) FROM (SELECT rowid FROM {table} WHERE {table} MATCH ? "
+                "ORDER BY rowid DESC LIMIT ?)",
+                (expression, SEARCH_CANDIDATES),
+            )
+            total = int(row[0]) if row else 0
+            if total >= RECENT_ENOUGH:
+                break
+        if total == 0 or offset >= total:
+            return [], total
+        # Ranked a chunk at a time, newest first: each statement holds the database's one
+        # thread for a millisecond or two, and whatever else is waiting for it (a /latest)
+        # goes between two chunks instead of after the whole search.
+        moment = time.time() if now is None else now
+        half_weight = RECENCY_HALF_WEIGHT * 86400.0
+        ranked: list[tuple[float, int, int]] = []  # (blended rank, -published_at, -id)
+        below, seen = 2**63 - 1, 0
+        while seen < total:
+            rows = await self._db.fetchall(
+                "SELECT hits.id, hits.rank, visible_items.published_at FROM ("
+                f"  SELECT rowid AS id, bm25({table}, 3.0, 1.0, 0.0) AS rank FROM {table}"
+                f"  WHERE {table} MATCH ? AND rowid < ? ORDER BY rowid DESC LIMIT ?"
+                ") AS hits LEFT JOIN visible_items ON visible_items.id = hits.id",
+                (expression, below, min(SEARCH_CHUNK, total - seen)),
+            )
+            if not rows:
+                break
+            seen += len(rows)
+            below = min(int(row[0]) for row in rows)
+            for item_id, rank, published_at in rows:
+                if published_at is None:
+                    continue  # not for readers (the index follows items, so: never)
+                age = max(0.0, moment - published_at)
+                ranked.append((rank / (1.0 + age / half_weight), -published_at, -item_id))
+        ranked.sort()
+        page = [-negative_id for _, _, negative_id in ranked[offset : offset + limit]]
+        if not page:
+            return [], total
+        rows = await self._db.fetchall(
+            f"SELECT {_ITEM_COLUMNS} FROM visible_items "
+            f"WHERE id IN ({', '.join('?' * len(page))})",
+            tuple(page),
+        )
+        by_id = {row["id"]: _item(row) for row in rows}
+        return [by_id[item_id] for item_id in page if item_id in by_id], total
 
     async def get(self, item_id: int) -> Item | None:
         """Any item, retracted ones too: for editors and the delivery worker, who must know

@@ -1,35 +1,56 @@
-"""What a person types into /search, as an FTS5 query over items_search.
+"""What /search asks the index (migration 0012), as an FTS5 query over items_index.
 
-The index holds titles and summaries folded (ї/і, й/и, є/е, ґ/г alike, apostrophes dropped),
-and the query is folded the same way.
-
-Every word must appear, in any form: Ukrainian changes a word's ending with its case and
-number ("податки", "податків", "податками"), so the last letters of longer words are dropped
-and the rest is matched as a prefix. Words are quoted, so nothing typed is read as FTS5
-syntax.
+A query is a list of groups: one per word the person typed, each the set of terms that word
+may match (storage.lemmas: its lemmas; domain.search adds a place's other names). Every group
+must match (AND), any term of a group will do (OR). Terms are quoted, so nothing typed is read
+as FTS5 syntax; a region narrows the query to items of that region through the index's region
+column.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Sequence
+
+from storage.lemmas import query_terms, words
 
 MAX_WORDS = 8
-_WORD = re.compile(r"\w+")
-# The folding the index applies (migration 0007): letters people swap, apostrophes dropped.
-FOLD = str.maketrans({"ї": "і", "й": "и", "є": "е", "ґ": "г", "'": None, "’": None, "ʼ": None})
+_TERM = re.compile(r"[^\W_]+")
 
 
-def search_expression(text: str) -> str | None:
-    """The FTS5 MATCH expression for `text`, or None when it has no word to look for."""
-    terms: list[str] = []
-    for found in _WORD.findall(text.casefold().translate(FOLD))[: MAX_WORDS * 2]:
-        word = found.replace("_", "")
-        if len(word) < 2 and not word.isdigit():
-            continue
-        stem = word[:-2] if len(word) >= 6 else word[:-1] if len(word) == 5 else word
-        term = f'"{stem}"*'
-        if term not in terms:
-            terms.append(term)
-        if len(terms) == MAX_WORDS:
+def text_groups(text: str) -> list[frozenset[str]]:
+    """The groups of plain text, word by word (at most MAX_WORDS, the same one once)."""
+    groups: list[frozenset[str]] = []
+    for word in words(text):
+        group = query_terms(word)
+        if group and group not in groups:
+            groups.append(group)
+        if len(groups) == MAX_WORDS:
             break
-    return " ".join(terms) or None
+    return groups
+
+
+def region_token(code: str) -> str:
+    """The token the index's region column holds for a region code: "UA-74" -> "ua74"."""
+    return code.replace("-", "").lower()
+
+
+def match_expression(
+    groups: Sequence[Collection[str]], region_code: str | None = None
+) -> str | None:
+    """The FTS5 MATCH expression for `groups`, or None when there is nothing to look for."""
+    parts: list[str] = []
+    for group in groups[:MAX_WORDS]:
+        terms = sorted({term for term in group if _TERM.fullmatch(term)})
+        if not terms:
+            continue
+        quoted = " OR ".join(f'"{term}"' for term in terms)
+        part = f"({quoted})" if len(terms) > 1 else quoted
+        if part not in parts:
+            parts.append(part)
+    if not parts:
+        return None
+    expression = "{title body} : (" + " AND ".join(parts) + ")"
+    if region_code is not None:
+        expression = f'region : "{region_token(region_code)}" AND {expression}'
+    return expression

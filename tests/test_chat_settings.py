@@ -122,6 +122,8 @@ async def test_english_chosen_here_is_spoken_everywhere(
     await worker.settled()
     [copy] = client.sandbox.sent(USER_ID)[-1:]
     assert copy.plain_text.startswith("🔴 Breaking:")
+    # English readers get English hashtags too.
+    assert copy.plain_text.endswith("#Chernihiv") and "#Чернігівщина" not in copy.plain_text
 
 
 async def test_a_digest_once_a_day_with_breaking_news_at_once(

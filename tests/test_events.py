@@ -98,7 +98,7 @@ async def test_announce_from_start_to_subscribers(
     assert "<b>Толока &lt;у парку&gt; &amp; пікнік</b>" in preview.text
     assert typed(starts_at) in preview.plain_text
     assert "Стрийський парк" in preview.plain_text and "Беріть рукавиці" in preview.plain_text
-    assert "#Львівщина" in preview.plain_text
+    assert "#Lviv" in preview.plain_text  # the hashtag as English readers see it
 
     async with delivering(sandbox, settings, store):
         [done] = await user.click(preview, "Send")

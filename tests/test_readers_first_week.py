@@ -31,7 +31,7 @@ async def test_a_region_without_news_offers_to_subscribe(
 ) -> None:
     [answer] = await client.send("Чернівці")
     assert answer.plain_text == "Чернівеччина: новин поки немає."
-    await client.click(answer, "🔔 Підписатися", expect=0)
+    await client.click(answer, "Підписатися на регіон Чернівеччина", expect=0)
     await client.sandbox.wait_until(lambda: not client.sandbox.sent(USER_ID)[-1].buttons)
     assert await store.subscriptions.regions_of(USER_ID) == {"UA-77"}
     # Subscribed, the region's news come without the button.

@@ -125,8 +125,16 @@ def test_canonical_names_of_key_regions() -> None:
 
 @pytest.mark.parametrize("region", REGIONS, ids=lambda r: r.code)
 def test_hashtag_is_word_characters_only(region: Region) -> None:
-    assert re.fullmatch(r"\w+", region.hashtag_uk)
-    assert "_" not in region.hashtag_uk
+    for lang in ("uk", "en"):
+        assert re.fullmatch(r"\w+", region.hashtag(lang))
+        assert "_" not in region.hashtag(lang)
+
+
+def test_english_readers_get_english_hashtags() -> None:
+    hashtags = {region.code: region.hashtag("en-US") for region in REGIONS}
+    assert hashtags["UA-74"] == "Chernihiv" and hashtags["UA-32"] == "KyivOblast"
+    assert hashtags["UA-26"] == "IvanoFrankivsk" and hashtags["UA"] == "AllUkraine"
+    assert get_region("UA-74").hashtag("uk") == "Чернігівщина"  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize("region", REGIONS, ids=lambda r: r.code)

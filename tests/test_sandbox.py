@@ -27,6 +27,7 @@ from aiogram.filters import CommandStart
 from aiogram.types import (
     BotCommand,
     BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
     BufferedInputFile,
     CallbackQuery,
     InlineKeyboardButton,
@@ -588,6 +589,22 @@ async def test_set_my_commands_per_language(sandbox: BotAPISandbox, bot: Bot) ->
     assert ("default", "en") not in sandbox.commands
     with pytest.raises(TelegramBadRequest, match="BOT_COMMAND_INVALID"):
         await bot.set_my_commands([BotCommand(command="Bad-Name", description="x")])
+
+
+async def test_commands_of_one_chat(sandbox: BotAPISandbox, bot: Bot) -> None:
+    sandbox.add_chat(501)
+    mine = [BotCommand(command="push", description="Push")]
+    await bot.set_my_commands(mine, scope=BotCommandScopeChat(chat_id=501), language_code="en")
+    assert sandbox.commands[("chat:501", "en")] == [{"command": "push", "description": "Push"}]
+    [command] = await bot.get_my_commands(
+        scope=BotCommandScopeChat(chat_id=501), language_code="en"
+    )
+    assert command.command == "push"
+    assert await bot.get_my_commands(scope=BotCommandScopeChat(chat_id=501)) == []
+    await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id=501), language_code="en")
+    assert ("chat:501", "en") not in sandbox.commands
+    with pytest.raises(TelegramBadRequest, match="chat not found"):
+        await bot.set_my_commands(mine, scope=BotCommandScopeChat(chat_id=404))
 
 
 async def test_send_document_and_download(sandbox: BotAPISandbox, bot: Bot) -> None:

@@ -24,9 +24,6 @@ from handlers.settings.menu import (
     on_typed_range,
     on_typed_time,
 )
-from infra.i18n import N_
-
-MENU_COMMANDS = (("settings", N_("Settings")),)
 
 
 def router(admin_check: AdminCheck) -> Router:

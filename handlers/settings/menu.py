@@ -13,6 +13,8 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
+from handlers.filters import access_of
+from handlers.menus import set_user_menu
 from handlers.news import stale
 from handlers.permissions import AdminCheck
 from handlers.settings.keyboards import (
@@ -27,6 +29,7 @@ from handlers.settings.texts import menu_text
 from handlers.settings.times import parse_range, parse_time, unpacked
 from handlers.subscriptions.steps import remember_chat
 from infra.i18n import locale_for
+from infra.settings import Settings
 from storage.chat_settings import ChatSettings
 from storage.repositories import Storage
 
@@ -72,6 +75,7 @@ async def on_settings_button(
     admin_check: AdminCheck,
     state: FSMContext,
     i18n: I18n,
+    settings: Settings,
 ) -> None:
     """Any button of the menu: a screen, or a change (by someone who may change the chat)."""
     message = callback.message
@@ -82,7 +86,7 @@ async def on_settings_button(
         stale(callback_answer, _("Only the admins of this chat can change its settings."))
         return
     chat_id = message.chat.id
-    settings = await store.chat_settings.get(chat_id)
+    chat_settings = await store.chat_settings.get(chat_id)
     action, value = callback_data.action, callback_data.value
     screen = action
     if value == "ask":
@@ -99,19 +103,24 @@ async def on_settings_button(
         )
         callback_answer.show_alert = True
         return
-    changes = _changes(action, value, settings)
+    changes = _changes(action, value, chat_settings)
     if changes is None and value:
         stale(callback_answer, _("This button is out of date. Try /settings."))
         return
     if changes:
         await remember_chat(store, message.chat, callback.from_user)
-        settings = await store.chat_settings.update(chat_id, **changes)
+        chat_settings = await store.chat_settings.update(chat_id, **changes)
         if action in (SettingsAction.LANGUAGE, SettingsAction.PREVIEWS):
             screen = SettingsAction.MENU
+        if action is SettingsAction.LANGUAGE and message.chat.type == "private":
+            # An editor's own command menu speaks the chat's language too.
+            access = await access_of(callback.from_user.id, store, settings)
+            if access.is_editor or access.is_coordinator:
+                await set_user_menu(bot, callback.from_user.id, store, settings, i18n)
     # A new language speaks at once: the menu is drawn in it.
-    locale = settings.language or locale_for(callback.from_user.language_code)
+    locale = chat_settings.language or locale_for(callback.from_user.language_code)
     with i18n.use_locale(locale):
-        text, keyboard = submenu(screen, settings)
+        text, keyboard = submenu(screen, chat_settings)
         saved = _("Saved.") if changes else None
     if saved:
         callback_answer.text = saved

@@ -14,22 +14,10 @@ from aiogram import F, Router
 from aiogram.filters import Command
 
 from handlers.deps import provide
-from handlers.keyboards import RegionAction, RegionCb
 from handlers.permissions import AdminCheck
 from handlers.subscriptions.buttons import on_add, on_done, on_open, on_remove, on_toggle
 from handlers.subscriptions.commands import cmd_subscribe, cmd_subscriptions, cmd_unsubscribe
 from handlers.subscriptions.keyboards import SubscriptionAction, SubscriptionCb
-from infra.i18n import N_
-
-# The command menu's entries for these commands (bot.factory.MENU_COMMANDS); their
-# descriptions are marked here so that the catalogs translate them.
-
-
-MENU_COMMANDS = (
-    ("subscribe", N_("Subscribe to regions")),
-    ("subscriptions", N_("My subscriptions")),
-    ("unsubscribe", N_("Unsubscribe")),
-)
 
 
 def router(admin_check: AdminCheck) -> Router:
@@ -45,7 +33,6 @@ def router(admin_check: AdminCheck) -> Router:
     buttons.register(on_toggle, action(F.action == SubscriptionAction.TOGGLE))
     buttons.register(on_done, action(F.action == SubscriptionAction.DONE))
     buttons.register(on_add, action(F.action == SubscriptionAction.ADD))
-    buttons.register(on_add, RegionCb.filter(F.action == RegionAction.SUBSCRIBE))
     buttons.register(on_remove, action(F.action == SubscriptionAction.REMOVE))
     buttons.register(on_open, action(F.action == SubscriptionAction.OPEN))
     return subscriptions

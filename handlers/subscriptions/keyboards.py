@@ -3,27 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from enum import StrEnum
 
-from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from domain.regions import REGIONS, Region
+from handlers.keyboards import SubscriptionAction, SubscriptionCb
 
-
-class SubscriptionAction(StrEnum):
-    TOGGLE = "toggle"  # the /subscribe keyboard: flip one region
-    DONE = "done"  # the /subscribe keyboard: close it into a summary
-    ADD = "add"  # a suggestion for a name that was not found
-    REMOVE = "remove"  # the /subscriptions list: drop one region
-    OPEN = "open"  # open the /subscribe keyboard
-
-
-class SubscriptionCb(CallbackData, prefix="s"):
-    action: SubscriptionAction
-    code: str = ""
+__all__ = [
+    "SubscriptionAction",
+    "SubscriptionCb",
+    "add_suggestions_keyboard",
+    "choose_regions_keyboard",
+    "subscribe_keyboard",
+    "subscriptions_keyboard",
+]
 
 
 def subscribe_keyboard(lang: str, chosen: Collection[str]) -> InlineKeyboardMarkup:
