@@ -149,14 +149,16 @@ def describe(entry: AuditEntry, names: dict[int, str], lang: str) -> str:
         return _("Source removed: №{id} {url}").format(
             id=data["source"], url=html.escape(trim(str(data.get("url", "")), 80))
         )
-    if entry.item_id and action in ("push", "announce", "correct", "retract"):
+    labels = {
+        "push": _("Breaking item №{id}"),
+        "announce": _("Event announcement №{id}"),
+        "correct": _("Correction of №{id}"),
+        "retract": _("Retraction of №{id}"),
+        "reschedule": _("New date or place of event №{id}"),
+        "cancel_event": _("Cancellation of event №{id}"),
+    }
+    if entry.item_id and action in labels:
         region, title = _item_details(entry, lang)
-        labels = {
-            "push": _("Breaking item №{id}"),
-            "announce": _("Event announcement №{id}"),
-            "correct": _("Correction of №{id}"),
-            "retract": _("Retraction of №{id}"),
-        }
         head = labels[action].format(id=entry.item_id)
         return head + ": " + " — ".join(part for part in (region, title) if part)
     item = f" №{entry.item_id}" if entry.item_id else ""
