@@ -243,9 +243,9 @@ async def main() -> None:
                     record("echo", await measure(http, url, echo, settings, "echo", args.updates))
                     # /latest with and without metrics, back to back, taking turns at going
                     # first: a machine growing busier during a round favours neither.
-                    phases = [*COMMANDS, METRICS_PHASE]
+                    phases = [*reversed(COMMANDS), METRICS_PHASE]  # /latest next to it
                     if round_number % 2:
-                        phases = [METRICS_PHASE, *COMMANDS]
+                        phases.reverse()
                     for phase in phases:
                         if phase == METRICS_PHASE:
                             measured = await measure(
