@@ -20,6 +20,7 @@ from bot.logs import JsonFormatter, Redactor, TextFormatter
 from infra.log_context import log_fields
 from infra.settings import Settings
 from sandbox import BotAPISandbox, ChatFault
+from storage.lemmas import index_terms
 from storage.models import ChatType, ItemKind, NewItem
 from tests.client import ADMIN_ID
 from tests.feed_server import FeedServer
@@ -98,6 +99,8 @@ async def test_the_token_never_appears_at_debug_through_errors_and_a_broadcast(
         await wait_for_line(err, "is gone")  # the blocked and vanished readers
         # At last a traceback: a row that kills the delivery worker (it is restarted).
         with sqlite3.connect(database) as raw:
+            # Items are indexed by triggers that call the storage layer's search_terms.
+            raw.create_function("search_terms", 1, index_terms, deterministic=True)
             raw.execute("PRAGMA ignore_check_constraints = ON")
             raw.execute(
                 "INSERT INTO chats (id, type, language, active, created_at, updated_at) "
