@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from enum import Enum
 from functools import partial
@@ -118,10 +117,6 @@ async def retract_copies(
             (copy, CopyChange.REPLACED if outcome is _Outcome.DONE else _REMOVED[outcome])
         )
     return changed
-
-
-def count(changed: Changed) -> Counter[CopyChange | None]:
-    return Counter(change for _copy, change in changed)
 
 
 def _edit(bot: Bot, copy: DeliveredCopy, text: str) -> Callable[[], Awaitable[object]]:

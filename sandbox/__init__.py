@@ -9,7 +9,7 @@ The real aiogram client, unpatched, talks to it over loopback:
 It answers like Telegram (the same JSON shapes, error descriptions and codes), validates what
 Telegram validates (HTML entities, lengths, keyboards, callback data), enforces Telegram's flood
 limits (`RateLimits`; strict sliding windows by default) and injects per-chat faults
-(`ChatFault`: blocked users, migrated groups, 5xx, floods, delays).
+(`ChatFault`: blocked users, migrated groups, 5xx, floods, delays, holds).
 
 The public surface, all a test needs:
 
@@ -25,7 +25,8 @@ The public surface, all a test needs:
     in flight, for `settle` seconds), `in_flight`, `pending_updates`;
   - a sample RSS feed that gains a headline every `feed_interval` seconds:
     `sample_feed_url` (ETag and Last-Modified answered with 304);
-  - faults and limits: `set_fault`, `clear_faults`, `limits`, `reset`.
+  - faults and limits: `set_fault`, `clear_faults`, `release` and `held` (for "hold"
+    faults), `limits`, `reset`.
 - `SentMessage`: what the bot sent to a chat (`text`, `plain_text`, `buttons`, `edits`,
   `deleted`, ...).
 - `ChatFault`, `RateLimits`, `SANDBOX_TOKEN`.

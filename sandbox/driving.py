@@ -225,8 +225,8 @@ class Driving(MessageStore):
     async def quiet(self, settle: float = 0.05, timeout: float = 10.0) -> bool:
         """Wait until the bot is done with what it was given: every update confirmed (a
         getUpdates asked past it, or the webhook answered it), no request in flight (long
-        polls waiting aside), and nothing of that changed for `settle` seconds. False when
-        that did not happen within `timeout`.
+        polls waiting, and requests a "hold" fault keeps for the test, aside), and nothing of
+        that changed for `settle` seconds. False when that did not happen within `timeout`.
 
         What the bot does without a request out (a handler reading its database, a timer)
         the sandbox cannot see: `settle` covers short gaps, and callers that know more of
@@ -238,7 +238,7 @@ class Driving(MessageStore):
         seen, since = -1, loop.time()
         while True:
             now = loop.time()
-            busy = self.in_flight > 0 or bool(self._updates)
+            busy = self.in_flight > self.held or bool(self._updates)
             if busy or self._activity != seen:
                 seen, since = self._activity, now
             elif now - since >= settle:

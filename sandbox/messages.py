@@ -156,6 +156,7 @@ class MessageStore(SandboxState):
             entities=entities,
             reply_to_message_id=reply_to,
             extra=extra,
+            arrived=_ARRIVAL.get(time.monotonic()),
         )
         message._plain = plain
         chat_messages = self._bot_messages.get(chat_id)

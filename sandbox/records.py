@@ -28,7 +28,15 @@ Upload = tuple[str, bytes, str]  # file name, content, content type
 Handler = Callable[[JSON, dict[str, Upload]], Awaitable[Any]]
 
 FaultKind = Literal[
-    "blocked", "deactivated", "kicked", "not_found", "migrate", "server_error", "delay", "flood"
+    "blocked",
+    "deactivated",
+    "kicked",
+    "not_found",
+    "migrate",
+    "server_error",
+    "delay",
+    "flood",
+    "hold",
 ]
 FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
 MEMBER_STATUSES = ("creator", "administrator", "member", "restricted", "left", "kicked")
@@ -80,6 +88,8 @@ class ChatFault:
     kind: FaultKind
     migrate_to_chat_id: int | None = None  # for "migrate" (default: -100<chat id>)
     delay: float = 0.0  # for "delay": sleep, then answer normally
+    # "hold": answer normally once the test calls `release()`: a request in flight for as long
+    # as the test needs, however slow the machine
     retry_after: int = 1  # for "flood": a forced 429
     times: int | None = None  # None: every call; n: the next n calls only
 
@@ -104,6 +114,7 @@ class SentMessage:
     reply_to_message_id: int | None = None
     # More fields of the Message as Telegram shows it: "document", "photo", "forward_origin".
     extra: dict[str, Any] | None = None
+    arrived: float = 0.0  # time.monotonic() when its request arrived (as flood limits count)
     _plain: str | None = field(default=None, init=False, repr=False, compare=False)
 
     @property

@@ -76,6 +76,8 @@ class SandboxState:
         self._pusher: asyncio.Task[None] | None = None
         self.feed = SampleFeed(feed_interval)  # served at /feeds/sample.xml
         self.in_flight = 0  # Bot API requests being handled, but for long polls waiting
+        self._released = asyncio.Event()  # what "hold" faults wait for
+        self.held = 0  # requests a "hold" fault keeps waiting now
         self._activity = 0  # counts every change quiet() watches: requests, updates
         self._methods: dict[str, tuple[str, Handler]] = {}  # the API, name -> handler
         self._clear()
@@ -242,6 +244,10 @@ class SandboxState:
     def clear_faults(self) -> None:
         self._faults.clear()
 
+    def release(self) -> None:
+        """Let every request a "hold" fault keeps go on, and those it keeps later too."""
+        self._released.set()
+
     def reset(self) -> None:
         """Forget messages, counters, faults and pending updates; users and chats stay.
 
@@ -259,6 +265,12 @@ class SandboxState:
         kind = fault.kind
         if kind == "delay":
             await asyncio.sleep(fault.delay)
+        elif kind == "hold":
+            self.held += 1
+            try:
+                await self._released.wait()
+            finally:
+                self.held -= 1
         elif kind == "blocked":
             raise _ApiError(403, "Forbidden: bot was blocked by the user")
         elif kind == "deactivated":

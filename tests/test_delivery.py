@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
+from aiogram import Bot
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
+from aiogram.methods import Response, TelegramMethod
 
 from bot.factory import build_bot, build_delivery
 from infra.settings import Settings
@@ -16,7 +24,7 @@ from jobs.delivery import DeliveryLimits, DeliveryWorker
 from sandbox import SANDBOX_TOKEN, BotAPISandbox, ChatFault, RateLimits
 from storage.models import ChatType, DeliveryStatus, Item, ItemKind, NewItem
 from storage.repositories import Storage
-from tests.client import until
+from tests.client import ADMIN_ID, running_bot, until
 
 FAST = DeliveryLimits(
     overall_per_second=1000, chat_interval=0.05, group_interval=0.1, backoff_base=0.05
@@ -194,6 +202,17 @@ async def test_a_vanished_chat_is_deactivated_and_skipped(delivery: Delivering, 
     assert chat is not None and not chat.active
     assert (await store.outbox.counts(first))[DeliveryStatus.SKIPPED] == 1
     assert (await store.outbox.counts(second))[DeliveryStatus.SKIPPED] == 1
+    rows = await store.db.fetchall(
+        "SELECT attempts, error FROM deliveries WHERE chat_id = 31 ORDER BY item_id"
+    )
+    description = {
+        "blocked": "Forbidden: bot was blocked by the user",
+        "deactivated": "Forbidden: user is deactivated",
+        "kicked": "Forbidden: bot was kicked from the group chat",
+        "not_found": "Bad Request: chat not found",
+    }[kind]
+    # The copy that met the answer was tried once; the other was skipped without a try.
+    assert [tuple(row) for row in rows] == [(1, description), (0, description)]
     assert len(delivery.sandbox.sent(32)) == 2
     calls_before = delivery.sandbox.calls["sendMessage"]
     third = await delivery.publish(news(title="Третя"))
@@ -269,6 +288,63 @@ async def test_timeouts_are_retried(delivery: Delivering) -> None:
         "SELECT status, attempts FROM deliveries WHERE item_id = ?", (item_id,)
     )
     assert row is not None and row[0] == "sent" and row[1] >= 2
+
+
+async def test_server_errors_back_off_exponentially_with_jitter(
+    sandbox: BotAPISandbox, settings: Settings, store: Storage
+) -> None:
+    """The n-th failed attempt waits backoff_base ** n, give or take half of it (jitter):
+    with a base of 8, 4–12 s after the first and 32–96 s after the second; then it fails
+    with the reason. (Each wait is cut short in the store: the schedule is what is checked.)"""
+    await subscribe(store, 63, "UA-74")
+    sandbox.set_fault(63, ChatFault("server_error"))
+    limits = DeliveryLimits(backoff_base=8.0, max_attempts=3)
+    async with delivering(sandbox, settings, store, limits) as running:
+        item_id = await running.publish(news())
+        for attempts, low, high in ((1, 4.0, 12.0), (2, 32.0, 96.0)):
+            deadline = time.monotonic() + 10
+            while True:
+                row = await store.db.fetchone(
+                    "SELECT status, attempts, error, next_attempt_at FROM deliveries "
+                    "WHERE item_id = ?",
+                    (item_id,),
+                )
+                assert row is not None
+                if row[1] == attempts:
+                    break
+                assert time.monotonic() < deadline, f"no attempt {attempts}"
+                await asyncio.sleep(0.01)
+            assert row[0] == "pending" and "Internal Server Error" in row[2]
+            assert low - 0.5 <= row[3] - time.time() <= high
+            await store.db.execute("UPDATE deliveries SET next_attempt_at = 0")
+            running.worker.wake()
+        counts = await running.settled(item_id)
+    row = await store.db.fetchone("SELECT attempts, error FROM deliveries")
+    assert counts[DeliveryStatus.FAILED] == 1 and row is not None and row[0] == 3
+    assert "Internal Server Error" in row[1]
+
+
+async def test_stats_show_what_the_worker_did(
+    sandbox: BotAPISandbox, settings: Settings, store: Storage
+) -> None:
+    """/stats: since the start, copies sent, failed, skipped (chats gone: the copy that met
+    the answer and those pending for that chat), and flood waits."""
+    for chat in (64, 65, 66, 67, 68):
+        await subscribe(store, chat, "UA-74")
+    sandbox.set_fault(65, ChatFault("blocked"))
+    sandbox.set_fault(68, ChatFault("deactivated"))
+    sandbox.set_fault(66, ChatFault("server_error"))
+    sandbox.set_fault(67, ChatFault("flood", retry_after=1, times=1))
+    await store.outbox.publish(news(title="Перша"))
+    await store.outbox.publish(news(title="Друга"))
+    async with delivering(sandbox, settings, store) as running:
+        await running.settled(timeout=20)
+        async with running_bot(sandbox, settings, store, delivery=running.worker) as client:
+            [answer] = await client.as_user(ADMIN_ID, language="en").send("/stats")
+    assert (
+        "Since the bot started: sent 4, failed 2, skipped 4 (chats gone), flood waits 1"
+        in answer.plain_text
+    ), answer.plain_text
 
 
 async def test_per_chat_pace_is_kept_without_429s(
@@ -369,4 +445,57 @@ async def test_never_more_in_flight_than_the_bound(
             if counts[DeliveryStatus.SENT] == 2000:
                 break
             await asyncio.sleep(0.005)
-    assert 0 < peak <= limits.max_in_flight
+    assert 0 < peak <= 200  # README: "200 at most"
+
+
+async def test_at_most_half_a_seconds_worth_is_in_flight(
+    sandbox: BotAPISandbox, settings: Settings, store: Storage
+) -> None:
+    """README: after a kill, only the copies in flight at the kill go out again, "15 messages
+    at 30/s": Telegram holds 40 copies' requests, and the worker sends only 15 of them."""
+    chats = range(600, 640)
+    for chat in chats:
+        await subscribe(store, chat, "UA-74")
+        sandbox.set_fault(chat, ChatFault("hold", times=1))
+    async with delivering(sandbox, settings, store, DeliveryLimits()) as running:
+        item_id = await running.publish(news())
+        await sandbox.wait_until(lambda: sandbox.held >= 15, timeout=10)
+        assert await sandbox.quiet(settle=0.3)  # the 16th would have gone by now
+        assert sandbox.held == 15
+        assert (await store.outbox.counts(item_id))[DeliveryStatus.SENDING] == 15
+        sandbox.release()
+        counts = await running.settled(item_id)
+    assert counts[DeliveryStatus.SENT] == 40
+    assert DeliveryLimits(overall_per_second=1).max_in_flight == 1  # at least one
+    assert DeliveryLimits(paid_broadcast=True).max_in_flight == 200  # at 1000/s: at most 200
+
+
+class PassingMiddleware(BaseRequestMiddleware):
+    """A request middleware that changes nothing: the worker then sends through aiogram."""
+
+    async def __call__(
+        self, make_request: NextRequestMiddlewareType[Any], bot: Bot, method: TelegramMethod[Any]
+    ) -> Response[Any]:
+        return await make_request(bot, method)
+
+
+@pytest.mark.parametrize("through_aiogram", [False, True], ids=["direct", "through-aiogram"])
+async def test_paid_broadcast_copies_carry_allow_paid_broadcast(
+    sandbox: BotAPISandbox, settings: Settings, store: Storage, through_aiogram: bool
+) -> None:
+    """PAID_BROADCAST=true: every copy is sent with allow_paid_broadcast, and goes at up to
+    1000/s without a 429 from a Telegram that holds unpaid messages to 30/s."""
+    sandbox.limits = RateLimits()
+    chats = range(700, 790)
+    for chat in chats:
+        await subscribe(store, chat, "UA-74")
+    paid = DeliveryLimits(paid_broadcast=True)
+    async with delivering(sandbox, settings, store, paid) as running:
+        if through_aiogram:
+            running.worker.bot.session.middleware(PassingMiddleware())
+        counts = await running.settled(await running.publish(news()), timeout=20)
+    assert counts[DeliveryStatus.SENT] == len(chats)
+    flags = {str(sandbox.sent(chat)[0].params.get("allow_paid_broadcast")) for chat in chats}
+    assert {flag.lower() for flag in flags} == {"true"}
+    assert sandbox.errors[429] == 0
+    assert sandbox.stats()["busiest_second"]["unpaid"] == 0

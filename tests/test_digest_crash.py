@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bot.factory import open_storage
 from infra.settings import Settings
-from sandbox import BotAPISandbox
+from sandbox import BotAPISandbox, ChatFault
 from storage.models import NewItem
 from tests.test_crash import start_bot
 
@@ -63,16 +63,20 @@ async def test_a_digest_is_sent_exactly_once_across_a_kill(
     first = await start_bot(sandbox, settings.database_path)
     try:
         # Three parts go at once (a chat's burst); the fourth waits a second for the chat's
-        # pace. Killed in that second, with the three recorded: nothing is in flight.
-        await sandbox.wait_until(lambda: len(sandbox.sent(CHAT)) >= 3, timeout=30)
+        # pace, and Telegram then holds it: killed with the three recorded and the fourth on
+        # its way (never answered), which the next process sends again. (A process starting
+        # on a loaded machine takes its time: the timeouts are generous.)
+        await sandbox.wait_until(lambda: len(sandbox.sent(CHAT)) >= 3, timeout=90)
+        sandbox.set_fault(CHAT, ChatFault("hold"))
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + 5
+        deadline = loop.time() + 30
         while bundle_deliveries_sent(settings.database_path) < 3:
             assert loop.time() < deadline, "the first parts were not recorded"
             await asyncio.sleep(0.01)
     finally:
         first.send_signal(signal.SIGKILL)
         await first.wait()
+    sandbox.clear_faults()
     with sqlite3.connect(settings.database_path) as connection:
         parts = connection.execute("SELECT count(*) FROM bundles").fetchone()[0]
     assert parts >= 4
@@ -80,7 +84,7 @@ async def test_a_digest_is_sent_exactly_once_across_a_kill(
 
     second = await start_bot(sandbox, settings.database_path)
     try:
-        await sandbox.wait_until(lambda: len(sandbox.sent(CHAT)) >= parts, timeout=30)
+        await sandbox.wait_until(lambda: len(sandbox.sent(CHAT)) >= parts, timeout=90)
         await sandbox.wait_until(
             lambda: bundle_deliveries_sent(settings.database_path) == parts, timeout=10
         )

@@ -14,7 +14,8 @@ import handlers.editors.push
 from handlers.editors.keyboards import EditorAction, EditorCb
 from infra.settings import Settings
 from sandbox import BotAPISandbox, ChatFault, SentMessage
-from storage.models import DeliveryStatus
+from storage.editorial import ItemState
+from storage.models import ChatType, DeliveryStatus
 from storage.repositories import Storage
 from storage.roles import Role
 from tests.client import ADMIN_ID, BotClient, running_bot
@@ -163,21 +164,31 @@ async def test_a_correction_edits_every_copy(
 ) -> None:
     for chat in (11, 12, 13):
         await subscribe(store, chat, LVIV)
+    await store.chats.upsert(13, ChatType.PRIVATE, None, "en")  # reads as the editor does
+    client.sandbox.set_fault(12, ChatFault("hold", times=1))  # still on its way at the Send
     editor = await editor_of(client, store, LVIV)
-    item_id = await push(editor, "Lviv", "Bridge closed")
+    item_id, _pushed = await send_push(editor, "Lviv", "Bridge closed")
+    await client.sandbox.wait_until(lambda: client.sandbox.held == 1)
     [prompt] = await editor.send(f"/correct {item_id}")
     assert "Correcting item" in prompt.plain_text
     _intro, preview = await editor.send("Bridge open again\nTraffic restored.", expect=2)
+    client.sandbox.set_fault(11, ChatFault("blocked"))  # 11 blocked the bot meanwhile
     [status] = await editor.click(preview, "Correct")
-    await client.sandbox.wait_until(
-        lambda: "Copies with the corrected text: 3" in status.plain_text
-    )
-    for chat in (11, 12, 13):
-        [copy] = client.sandbox.sent(chat)
-        assert copy.edits == 1 and "Bridge open again" in copy.plain_text
-        assert "Терміново" in copy.plain_text
-    [latest] = await client.as_user(11).send("/latest 1")
+    assert preview.buttons == []  # pressed: the buttons go
+    client.sandbox.release()
+    await client.sandbox.wait_until(lambda: "Could not edit: 1" in status.plain_text)
+    assert f"Item № {item_id} is corrected." in status.plain_text
+    assert "Copies with the corrected text: 2" in status.plain_text
+    [ukrainian] = client.sandbox.sent(12)
+    assert "Bridge open again" in ukrainian.plain_text and "Терміново" in ukrainian.plain_text
+    [english] = client.sandbox.sent(13)
+    assert english.edits == 1 and english.text == preview.text  # the preview was exact
+    [stale_copy] = client.sandbox.sent(11)
+    assert "Bridge closed" in stale_copy.plain_text
+    [latest] = await client.as_user(14).send("/latest 1")
     assert "Bridge open again" in latest.plain_text and "Bridge closed" not in latest.plain_text
+    item = await store.items.get(item_id)
+    assert item is not None and "Traffic restored." in item.body_html  # as the store keeps it
     assert "correct" in [e.action for e in await store.audit.recent(5, item_id=item_id)]
 
 
@@ -191,13 +202,66 @@ async def test_a_retraction_deletes_every_copy(
     [confirm] = await editor.send(f"/retract {item_id}")
     assert "Retract item" in confirm.plain_text
     [status] = await editor.click(confirm, "Retract")
+    assert confirm.buttons == []  # pressed: the buttons go
     await client.sandbox.wait_until(lambda: "Copies deleted: 2" in status.plain_text)
+    assert f"Item № {item_id} is retracted." in status.plain_text
     for chat in (11, 12):
         [copy] = client.sandbox.sent(chat, include_deleted=True)
         assert copy.deleted
     [latest] = await client.as_user(11).send("/latest")
     assert "False alarm" not in latest.plain_text
     assert (await store.outbox.counts(item_id))[DeliveryStatus.SENT] == 2
+    [entry] = [e for e in await store.audit.recent(5, item_id=item_id) if e.action == "retract"]
+    assert (entry.user_id, entry.details) == (EDITOR, "False alarm")
+
+
+async def test_a_retraction_cancels_the_copies_not_sent_yet(
+    client: BotClient, store: Storage, worker: Delivering
+) -> None:
+    await subscribe(store, 11, LVIV)
+    await subscribe(store, 12, LVIV)
+    client.sandbox.set_fault(12, ChatFault("flood", retry_after=30, times=1))  # waits 30 s
+    editor = await editor_of(client, store, LVIV)
+    item_id, _status = await send_push(editor, "Lviv", "Not for everyone")
+    await client.sandbox.wait_until(lambda: client.sandbox.errors[429] == 1)
+    [confirm] = await editor.send(f"/retract {item_id}")
+    [status] = await editor.click(confirm, "Retract")
+    await client.sandbox.wait_until(lambda: "Copies not sent, cancelled: 1" in status.plain_text)
+    assert "Copies deleted: 1" in status.plain_text
+    counts = await store.outbox.counts(item_id)
+    assert counts[DeliveryStatus.CANCELLED] == 1 and counts[DeliveryStatus.PENDING] == 0
+    assert client.sandbox.sent(12) == []
+
+
+async def test_a_button_of_a_flow_that_ended_changes_nothing(
+    client: BotClient, store: Storage, worker: Delivering
+) -> None:
+    """Retract and Correct pressed after /cancel (or a later command) ended their flow: out
+    of date, and the item stays."""
+    await subscribe(store, 11, LVIV)
+    editor = await editor_of(client, store, LVIV)
+    item_id = await push(editor, "Lviv", "Item one")
+    assert item_id == 1  # the first item: what a flow without an item would default to
+    [confirm] = await editor.send(f"/retract {item_id}")
+    await editor.send("/cancel")
+    answer = await editor.click_data(confirm, confirm.button("Retract")["callback_data"])
+    assert answer.get("text") == "This button is out of date. Start again with the command."
+    await editor.send(f"/correct {item_id}")
+    _intro, preview = await editor.send("Item one, corrected", expect=2)
+    await editor.send("/cancel")
+    answer = await editor.click_data(preview, preview.button("Correct")["callback_data"])
+    assert answer.get("text") == "This button is out of date. Start again with the command."
+    # A Correct button naming another item than the flow's (crafted) is out of date too.
+    other = await push(editor, "Lviv", "Item two")
+    await editor.send(f"/correct {item_id}")
+    await editor.send("Item one, corrected", expect=2)
+    crafted = EditorCb(action=EditorAction.CORRECT, item_id=other).pack()
+    answer = await editor.click_data(preview, crafted)
+    assert answer.get("text") == "This button is out of date. Start again with the command."
+    [copy, second] = client.sandbox.sent(11)
+    assert not copy.deleted and copy.edits == 0 and second.edits == 0
+    states = await store.editorial.states([item_id, other])
+    assert states == {item_id: ItemState(0, False), other: ItemState(0, False)}
 
 
 async def send_push(editor: BotClient, region_label: str, text: str) -> tuple[int, SentMessage]:
@@ -210,14 +274,13 @@ async def send_push(editor: BotClient, region_label: str, text: str) -> tuple[in
     return int(status.plain_text.split("№")[1].split()[0]), status
 
 
-SLOW = range(31, 37)  # subscribers whose Telegram answers take 4 s
+SLOW = range(31, 37)  # subscribers whose copies Telegram holds until the test releases them
 
 
 async def slow_subscribers(client: BotClient, store: Storage) -> None:
     for chat in SLOW:
         await subscribe(store, chat, LVIV)
-        # Long enough to still be in flight when the editor acts, on a loaded machine too.
-        client.sandbox.set_fault(chat, ChatFault("delay", delay=8.0, times=1))
+        client.sandbox.set_fault(chat, ChatFault("hold", times=1))
 
 
 async def test_a_retraction_reaches_the_copies_in_flight(
@@ -226,11 +289,12 @@ async def test_a_retraction_reaches_the_copies_in_flight(
     await slow_subscribers(client, store)
     editor = await editor_of(client, store, LVIV)
     item_id, _status = await send_push(editor, "Lviv", "Wrong address")
-    await client.sandbox.wait_until(lambda: client.sandbox.calls["sendMessage"] >= 8)
+    await client.sandbox.wait_until(lambda: client.sandbox.held == len(SLOW))
     [confirm] = await editor.send(f"/retract {item_id}")
     [status] = await editor.click(confirm, "Retract")
     assert (await store.outbox.counts(item_id))[DeliveryStatus.SENDING] == 6  # all in flight
-    await client.sandbox.wait_until(lambda: "Copies deleted: 6" in status.plain_text, timeout=30)
+    client.sandbox.release()
+    await client.sandbox.wait_until(lambda: "Copies deleted: 6" in status.plain_text, timeout=15)
     for chat in SLOW:
         assert client.sandbox.sent(chat) == []  # each copy arrived, and was deleted
         assert len(client.sandbox.sent(chat, include_deleted=True)) == 1
@@ -245,10 +309,12 @@ async def test_a_correction_reaches_the_copies_in_flight(
     await slow_subscribers(client, store)
     editor = await editor_of(client, store, LVIV)
     item_id, _status = await send_push(editor, "Lviv", "Meeting at 10")
-    await client.sandbox.wait_until(lambda: client.sandbox.calls["sendMessage"] >= 8)
+    await client.sandbox.wait_until(lambda: client.sandbox.held == len(SLOW))
     await editor.send(f"/correct {item_id}")
     _intro, preview = await editor.send("Meeting at 11", expect=2)
     [status] = await editor.click(preview, "Correct")
+    assert (await store.outbox.counts(item_id))[DeliveryStatus.SENDING] == 6  # all in flight
+    client.sandbox.release()
     await client.sandbox.wait_until(
         lambda: "Copies with the corrected text: 6" in status.plain_text, timeout=30
     )
@@ -258,23 +324,30 @@ async def test_a_correction_reaches_the_copies_in_flight(
 
 
 async def test_the_report_adds_up(client: BotClient, store: Storage, worker: Delivering) -> None:
+    """Two copies delivered, one to a chat that has blocked the bot (skipped): the report
+    says so, in numbers that match the store's and add up to the total."""
     for chat in (11, 12, 13):
         await subscribe(store, chat, LVIV)
-    client.sandbox.my_chat_member(13, user_id=13, old_status="member", new_status="kicked")
+    client.sandbox.set_fault(13, ChatFault("blocked"))
     editor = await editor_of(client, store, LVIV)
     item_id = await push(editor, "Lviv", "Count me")
     [report] = await editor.send(f"/report {item_id}")
-    counts = await store.outbox.counts(item_id)
     parts = {
         line.split(":")[0].split()[-1]: int(line.rsplit(":", 1)[1].replace("\u00a0", ""))
         for line in report.plain_text.splitlines()
         if line.rsplit(":", 1)[-1].strip().replace("\u00a0", "").isdecimal()
     }
-    assert parts["Total"] == sum(counts.values())
-    assert (
-        parts["Delivered"] + parts["Pending"] + parts["Failed"] + parts["cancelled)"]
-        == (parts["Total"])
-    )
+    assert {key: parts[key] for key in ("Total", "Delivered", "Pending", "Failed")} == {
+        "Total": 3,
+        "Delivered": 2,
+        "Pending": 0,
+        "Failed": 0,
+    }
+    assert parts["cancelled)"] == 1  # "Skipped (chat blocked the bot or is gone, or cancelled)"
+    counts = await store.outbox.counts(item_id)
+    assert (counts[DeliveryStatus.SENT], counts[DeliveryStatus.SKIPPED]) == (2, 1)
+    chat = await store.chats.get(13)
+    assert chat is not None and not chat.active
     [other] = await client.as_user(ADMIN_ID, language="en").send(f"/report {item_id}")
     assert "Report on item" in other.plain_text  # admins see every region
     await store.roles.grant(99, Role.EDITOR, {KHERSON}, by=ADMIN_ID)
@@ -324,3 +397,74 @@ async def test_odd_text_never_breaks_the_html(
     await client.sandbox.wait_until(lambda: "Report on item" in status.plain_text)
     latest = client.sandbox.sent(11)[-1]
     assert "<b>Bold</b>" in latest.text and "Bold <and> italic link" in latest.plain_text
+
+
+async def test_copies_older_than_48_hours_get_a_notice_instead_of_being_deleted(
+    client: BotClient, store: Storage, worker: Delivering
+) -> None:
+    """Telegram lets a bot delete its messages for 48 hours: an older copy is replaced with
+    the notice (in its chat's language), a younger one deleted."""
+    for chat in (11, 12, 13):
+        await subscribe(store, chat, LVIV)
+    await store.chats.upsert(13, ChatType.PRIVATE, None, "en")
+    editor = await editor_of(client, store, LVIV)
+    item_id = await push(editor, "Lviv", "Old news")
+    two_days = 48 * 3600
+    await store.db.execute(  # as if copies 12 and 13 had gone out two days ago (and a bit)
+        "UPDATE deliveries SET sent_at = sent_at - ? WHERE item_id = ? AND chat_id IN (12, 13)",
+        (two_days, item_id),
+    )
+    [confirm] = await editor.send(f"/retract {item_id}")
+    [status] = await editor.click(confirm, "Retract")
+    replaced = "Copies replaced with a notice: 2"
+    await client.sandbox.wait_until(lambda: replaced in status.plain_text)
+    assert "Copies deleted: 1" in status.plain_text
+    [young] = client.sandbox.sent(11, include_deleted=True)
+    assert young.deleted
+    for chat, notice in ((12, "Цю новину відкликала редакція."), (13, NOTICE_EN)):
+        [old] = client.sandbox.sent(chat)
+        assert not old.deleted and old.edits == 1 and old.plain_text == notice
+
+
+NOTICE_EN = "This news item was retracted by the editors."
+
+
+async def move_editor(store: Storage, region: str) -> None:
+    """An admin takes the editor's region away and gives another."""
+    await store.roles.revoke(EDITOR, Role.EDITOR, by=ADMIN_ID)
+    await store.roles.grant(EDITOR, Role.EDITOR, {region}, by=ADMIN_ID)
+
+
+async def test_retract_and_correct_check_the_editors_regions_at_every_step(
+    client: BotClient, store: Storage, worker: Delivering
+) -> None:
+    """Rights taken away in the middle of /retract or /correct: the next step refuses, and
+    the item stays as it was everywhere."""
+    await subscribe(store, 11, LVIV)
+    editor = await editor_of(client, store, LVIV)
+    item_id = await push(editor, "Lviv", "Stays as it is")
+    refused = "This item is not from your regions."
+
+    [confirm] = await editor.send(f"/retract {item_id}")
+    await move_editor(store, KHERSON)
+    answer = await editor.click_data(confirm, confirm.button("Retract")["callback_data"])
+    assert answer.get("text") == refused
+
+    await move_editor(store, LVIV)
+    await editor.send(f"/correct {item_id}")
+    await move_editor(store, KHERSON)
+    [answer_to_text] = await editor.send("Changed after all")
+    assert answer_to_text.plain_text == refused
+
+    await move_editor(store, LVIV)
+    await editor.send(f"/correct {item_id}")
+    _intro, preview = await editor.send("Changed after all", expect=2)
+    await move_editor(store, KHERSON)
+    answer = await editor.click_data(preview, preview.button("Correct")["callback_data"])
+    assert answer.get("text") == refused
+
+    [copy] = client.sandbox.sent(11)
+    assert not copy.deleted and copy.edits == 0 and "Stays as it is" in copy.plain_text
+    item = await store.items.get(item_id)
+    assert item is not None and item.title == "Stays as it is"
+    assert (await store.editorial.states([item_id]))[item_id] == ItemState(0, retracted=False)

@@ -4,6 +4,7 @@ costs only what it must."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 
 import pytest
@@ -213,3 +214,90 @@ async def test_floods_in_many_chats_pause_everyone(
     # 30 copies at 10/s take 3 s; the pause for everyone adds its 3 s.
     assert elapsed >= 5
     assert all(len(sandbox.sent(chat)) == 1 for chat in range(3000, 3030))
+
+
+async def test_a_copy_after_the_chats_burst_waits_its_second_though_the_last_was_recorded(
+    sandbox: BotAPISandbox, settings: Settings, store: Storage
+) -> None:
+    """Five items to one chat, each published once the copy before it is recorded as sent
+    (nothing of the chat in flight): three at once, then one a second, and Telegram (strict:
+    a burst of three, then one a second) never refuses one."""
+    sandbox.limits = RateLimits()
+    await subscribe(store, 90, "UA-74")
+    async with delivering(sandbox, settings, store, DeliveryLimits()) as running:
+        for number in range(5):
+            item_id = await running.publish(news(title=f"Новина {number}"))
+            counts = await running.settled(item_id, timeout=15)
+            assert counts[DeliveryStatus.SENT] == 1
+    copies = sandbox.sent(90)
+    assert [m.plain_text.split("\n")[0] for m in copies] == [f"Новина {n}" for n in range(5)]
+    assert sandbox.errors[429] == 0
+    arrived = [copy.arrived for copy in copies]
+    assert arrived[3] - arrived[0] >= 1.0  # the fourth waited for the chat...
+    assert arrived[4] - arrived[3] >= 1.0  # ...and so did the fifth
+
+
+async def test_a_group_gets_its_copies_one_group_interval_apart(
+    sandbox: BotAPISandbox, settings: Settings, store: Storage
+) -> None:
+    """Groups and supergroups get no burst: each copy waits `group_interval` after the one
+    before (3.05 s by default: 20 a minute; 0.5 s here), whether the items came at once or
+    each after the last copy was recorded, while a private chat's pace lets them through."""
+    sandbox.add_chat(-91, type="group", title="Громада")
+    sandbox.add_chat(-10092, type="supergroup", title="Велика громада")
+    await subscribe(store, -91, "UA-74", kind=ChatType.GROUP)
+    await subscribe(store, -10092, "UA-74", kind=ChatType.SUPERGROUP)
+    await subscribe(store, 93, "UA-74")
+    limits = DeliveryLimits(chat_interval=0.05, group_interval=0.5)
+    async with delivering(sandbox, settings, store, limits) as running:
+        for number in range(3):  # at once
+            await running.publish(news(title=f"Новина {number}"))
+        await running.settled(timeout=15)
+        for number in range(3, 6):  # one by one
+            await running.settled(await running.publish(news(title=f"Новина {number}")))
+    for group in (-91, -10092):
+        arrived = [copy.arrived for copy in sandbox.sent(group)]
+        assert len(arrived) == 6
+        assert all(later - earlier >= 0.45 for earlier, later in itertools.pairwise(arrived))
+    private = [copy.arrived for copy in sandbox.sent(93)]
+    assert len(private) == 6 and private[2] - private[0] < 0.45
+
+
+async def test_a_chat_that_must_wait_does_not_hold_up_the_others(
+    sandbox: BotAPISandbox, settings: Settings, store: Storage
+) -> None:
+    """A copy whose chat has used its burst waits in the outbox, not in one of the worker's
+    slots (15 at 30/s): the other chats of a broadcast are not held up behind 15 such chats."""
+    busy, fresh = range(100, 115), range(200, 215)
+    for chat in busy:
+        await subscribe(store, chat, "UA-74")
+    for chat in fresh:
+        await subscribe(store, chat, "UA-46")
+    async with delivering(sandbox, settings, store, DeliveryLimits(chat_interval=4.0)) as running:
+        for number in range(3):  # the busy chats' burst, each copy recorded before the next
+            await running.settled(await running.publish(news(title=f"Новина {number}")))
+        item_id = await running.publish(news("UA", "Для всіх"))
+        await running.settled(item_id, timeout=20)
+    fresh_done = max(sandbox.sent(chat)[0].arrived for chat in fresh)
+    busy_next = min(sandbox.sent(chat)[3].arrived for chat in busy)
+    assert fresh_done < busy_next
+
+
+def test_the_workers_own_limits_give_a_group_twenty_a_minute_and_a_chat_one_a_second() -> None:
+    """README's figures, from DeliveryLimits' defaults as the worker's pacer gets them."""
+    pacer = Pacer(DeliveryLimits().pace())
+
+    def as_fast_as_allowed(chat: int, group: bool, count: int) -> list[float]:
+        times: list[float] = []
+        now = 0.0
+        for _ in range(count):
+            now += pacer.chat_delay(chat, group=group, now=now)
+            pacer.chat_sent(chat, group=group, now=now)
+            times.append(now)
+        return times
+
+    group = as_fast_as_allowed(-5, True, 60)
+    assert busiest(group, 60.0) == 20 and busiest(group, 1.0) == 1
+    private = as_fast_as_allowed(5, False, 60)
+    assert busiest(private, 1.0) == 3  # a burst of three...
+    assert busiest(private, 10.0) == 3 + 9  # ...then one a second

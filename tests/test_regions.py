@@ -590,6 +590,24 @@ def test_one_typo_never_crosses_to_the_twin(words: list[str], code: str, never: 
 
 
 @pytest.mark.parametrize(
+    ("typo", "twins"),
+    [
+        ("Черніиів", {"UA-74", "UA-77"}),  # Чернігів, one letter off, and near Чернівці
+        ("Чернішгів", {"UA-74", "UA-77"}),
+        ("Чернвців", {"UA-74", "UA-77"}),  # Чернівців, one letter short
+        ("Чернрівці", {"UA-74", "UA-77"}),
+        ("Cherniviv", {"UA-74", "UA-77"}),
+        ("Київсйка", {"UA-30", "UA-32"}),  # Київська, two letters swapped
+        ("Kyivs", {"UA-30", "UA-32"}),
+    ],
+)
+def test_a_typo_nearly_as_close_to_the_twin_is_asked_about(typo: str, twins: set[str]) -> None:
+    """Closest to one twin but within one more edit of the other: both are suggested first,
+    rather than a guess that could send news to the wrong oblast."""
+    assert set(_suggested(typo)[:2]) == twins
+
+
+@pytest.mark.parametrize(
     ("typo", "code"),
     [
         ("Чернігыв", "UA-74"),

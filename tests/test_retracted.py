@@ -9,7 +9,7 @@ from pathlib import Path
 from handlers.events.keyboards import EventAction, EventCb
 from infra.settings import Settings
 from jobs.reminders import reminder_item, send_due_reminders
-from sandbox import BotAPISandbox, SentMessage
+from sandbox import BotAPISandbox, ChatFault, SentMessage
 from storage.db import Database, load_migrations
 from storage.models import DeliveryStatus, NewItem
 from storage.repositories import Storage
@@ -192,3 +192,44 @@ async def test_retracting_an_announcement_removes_its_delivered_reminders_too(
             [status] = await admin.click(confirm, "Retract")
             await sandbox.wait_until(lambda: "Copies deleted: 2" in status.plain_text)
     assert sandbox.sent(8) == []
+
+
+async def test_a_retracted_item_is_never_sent_though_its_copies_were_pending(
+    sandbox: BotAPISandbox, settings: Settings, store: Storage
+) -> None:
+    """The worker reads an item's state with each delivery: copies still pending when their
+    item was retracted (before the retraction cancelled them, say) do not go out."""
+    now = datetime.now(UTC)
+    for chat in (21, 22):
+        await subscribe(store, chat, LVIV)
+    wrong = await store.outbox.publish(NewItem(LVIV, "Хибна тривога", now))
+    await store.outbox.publish(NewItem(LVIV, "Справжня новина", now))
+    assert await store.items.retract(wrong.item_id)  # hidden; its two copies still pending
+    assert (await store.outbox.counts(wrong.item_id))[DeliveryStatus.PENDING] == 2
+    async with delivering(sandbox, settings, store) as running:
+        await running.settled()
+    for chat in (21, 22):
+        assert [m.plain_text.split("\n")[0] for m in sandbox.sent(chat)] == ["Справжня новина"]
+    counts = await store.outbox.counts(wrong.item_id)
+    assert counts[DeliveryStatus.CANCELLED] == 2 and counts[DeliveryStatus.SENT] == 0
+
+
+async def test_a_copy_sent_after_a_correction_reads_corrected(
+    sandbox: BotAPISandbox, settings: Settings, store: Storage
+) -> None:
+    """A copy that Telegram refused for a while (429) goes out after the item was corrected:
+    it reads as the item reads now, though the worker had the old text at hand (it sent it to
+    another chat), and needs no edit."""
+    now = datetime.now(UTC)
+    for chat in (23, 24):
+        await subscribe(store, chat, LVIV)
+    sandbox.set_fault(24, ChatFault("flood", retry_after=2, times=1))
+    async with delivering(sandbox, settings, store) as running:
+        item_id = await running.publish(NewItem(LVIV, "Зустріч о 10:00", now))
+        await sandbox.wait_for(23)
+        await sandbox.wait_until(lambda: sandbox.errors[429] == 1)  # 24 waits its 2 s
+        assert await store.editorial.correct(item_id, "Зустріч об 11:00", "", ADMIN_ID) == 1
+        counts = await running.settled(item_id)
+    assert counts[DeliveryStatus.SENT] == 2
+    [later] = sandbox.sent(24)
+    assert later.plain_text.startswith("Зустріч об 11:00") and later.edits == 0

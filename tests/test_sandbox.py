@@ -439,6 +439,20 @@ async def test_migrate_flood_and_delay_faults(sandbox: BotAPISandbox, bot: Bot) 
     assert sandbox.errors == {400: 1, 429: 1}
 
 
+async def test_a_hold_fault_keeps_a_request_until_released(
+    sandbox: BotAPISandbox, bot: Bot
+) -> None:
+    sandbox.set_fault(USER, ChatFault("hold", times=1))
+    held = asyncio.create_task(bot.send_message(USER, "held"))
+    await sandbox.wait_until(lambda: sandbox.held == 1)
+    assert sandbox.sent(USER) == [] and not held.done()
+    assert await sandbox.quiet(settle=0.05, timeout=1)  # the test holds it, not the bot
+    sandbox.release()
+    message = await asyncio.wait_for(held, 5)
+    assert [m.message_id for m in sandbox.sent(USER)] == [message.message_id]
+    assert sandbox.held == 0
+
+
 async def test_blocked_through_my_chat_member(sandbox: BotAPISandbox, bot: Bot) -> None:
     update = sandbox.my_chat_member(USER, user_id=USER, old_status="member", new_status="kicked")
     assert update["my_chat_member"]["new_chat_member"]["status"] == "kicked"

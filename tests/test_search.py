@@ -61,6 +61,23 @@ def test_place_names_match_the_regions_other_names() -> None:
     assert plain.region is None and plain.words == ("увага", "податки")
 
 
+async def test_ye_and_e_are_one_letter_either_way(store: Storage) -> None:
+    """README: "є/е do not matter", in the query and in the item alike."""
+    europe, energy = await store.items.add_many(
+        [
+            NewItem("UA-74", "Європейський тиждень місцевої демократії", MOMENT),
+            NewItem("UA-46", "Енергетичний марафон у громадах", MOMENT),
+        ]
+    )
+    for query, found in (
+        ("европейський", europe),
+        ("ЄВРОПЕЙСЬКИЙ тиждень", europe),
+        ("єнергетичний", energy),
+        ("Енергетичний", energy),
+    ):
+        assert [item.id for item in await store.items.search(query)] == [found], query
+
+
 @given(st.text(max_size=200))
 def test_any_text_is_a_valid_query(text: str) -> None:
     groups = text_groups(text)

@@ -10,10 +10,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.types import Chat, User
 
 from domain.named_regions import parse_regions
+from handlers.permissions import AdminCheck
 from handlers.subscriptions.steps import deep_link_region
-from sandbox import BotAPISandbox, SentMessage
+from sandbox import SANDBOX_TOKEN, BotAPISandbox, SentMessage
 from storage.models import NewItem
 from storage.repositories import Storage
 from tests.client import USER_ID, BotClient
@@ -268,6 +273,110 @@ async def test_an_anonymous_group_admin_counts_as_admin(client: BotClient, store
     [answer] = await client.sandbox.wait_for(GROUP_ID, since=since)
     assert "Підписано: Одещина." in answer.plain_text
     assert await store.subscriptions.regions_of(GROUP_ID) == {"UA-51"}
+
+
+async def test_a_member_posting_as_a_channel_is_not_an_admin(
+    client: BotClient, store: Storage
+) -> None:
+    """Telegram lets a member post in a group on behalf of a channel of their own
+    (sender_chat is that channel, not the group): that speaks for nobody but the member."""
+    group = client.sandbox.add_chat(GROUP_ID, type="supergroup", title="Громада")
+    own_channel = client.sandbox.add_chat(CHANNEL_ID, type="channel", title="Мій канал")
+    since = client.sandbox.last_message_id(GROUP_ID)
+    text = "/subscribe Одеса"
+    client.sandbox.enqueue_update(
+        {
+            "message": {
+                "message_id": 9001,
+                "from": {
+                    "id": 136817688,
+                    "is_bot": True,
+                    "first_name": "Channel",
+                    "username": "Channel_Bot",
+                },
+                "sender_chat": own_channel,
+                "chat": group,
+                "date": int(time.time()),
+                "text": text,
+                "entities": [{"type": "bot_command", "offset": 0, "length": len("/subscribe")}],
+            }
+        }
+    )
+    [answer] = await client.sandbox.wait_for(GROUP_ID, since=since)
+    assert "лише його адміністратори" in answer.plain_text
+    assert await store.subscriptions.regions_of(GROUP_ID) == set()
+
+
+async def test_telegrams_no_is_kept_ten_seconds_and_its_yes_a_minute(
+    sandbox: BotAPISandbox,
+) -> None:
+    """A user promoted a moment after a refusal is refused for 10 s at most; one demoted keeps
+    an admin's rights for a minute at most; meanwhile Telegram is not asked again."""
+    now = [1000.0]
+    check = AdminCheck(clock=lambda: now[0])
+    group = Chat(id=GROUP_ID, type="supergroup", title="Громада")
+    user = User(id=MEMBER_ID, is_bot=False, first_name="Member")
+    sandbox.add_chat(GROUP_ID, type="supergroup", title="Громада")
+    sandbox.add_user(MEMBER_ID, first_name="Member")
+    bot = Bot(
+        SANDBOX_TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(sandbox.base_url))
+    )
+    try:
+        assert not await check.may_change(bot, group, user)
+        sandbox.set_member(GROUP_ID, MEMBER_ID, "administrator")
+        now[0] += 9.9
+        assert not await check.may_change(bot, group, user)  # the "no" still holds
+        now[0] = 1010.0
+        assert await check.may_change(bot, group, user)  # 10 s on: asked again
+        sandbox.set_member(GROUP_ID, MEMBER_ID, "member")
+        now[0] += 59.8
+        assert await check.may_change(bot, group, user)  # the "yes" still holds
+        now[0] += 0.3
+        assert not await check.may_change(bot, group, user)
+        assert sandbox.calls["getChatMember"] == 3
+        # Private chats need no asking; a bot never counts as an admin.
+        private = Chat(id=MEMBER_ID, type="private")
+        assert await check.may_change(bot, private, user)
+        robot = User(id=42, is_bot=True, first_name="Robot")
+        sandbox.set_member(GROUP_ID, 42, "administrator")
+        assert not await check.may_change(bot, group, robot)
+        assert not await check.may_change(bot, group, None)
+        assert sandbox.calls["getChatMember"] == 3
+        # Telegram cannot say (a chat it does not know): not an admin, and nothing kept.
+        unknown = Chat(id=-100999, type="supergroup", title="Невідома")
+        assert not await check.may_change(bot, unknown, user)
+        sandbox.add_chat(-100999, type="supergroup", title="Невідома")
+        sandbox.set_member(-100999, MEMBER_ID, "administrator")
+        assert await check.may_change(bot, unknown, user)  # the next press asks again
+        assert sandbox.calls["getChatMember"] == 5
+    finally:
+        await bot.session.close()
+
+
+async def test_a_full_admin_cache_forgets_the_expired_answers_first(
+    sandbox: BotAPISandbox,
+) -> None:
+    now = [0.0]
+    check = AdminCheck(max_entries=2, clock=lambda: now[0])
+    group = Chat(id=GROUP_ID, type="supergroup", title="Громада")
+    sandbox.add_chat(GROUP_ID, type="supergroup", title="Громада")
+    users = {}
+    for user_id, status in ((601, "administrator"), (602, "member"), (603, "member")):
+        sandbox.add_user(user_id, first_name=f"User{user_id}")
+        sandbox.set_member(GROUP_ID, user_id, status)
+        users[user_id] = User(id=user_id, is_bot=False, first_name=f"User{user_id}")
+    bot = Bot(
+        SANDBOX_TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(sandbox.base_url))
+    )
+    try:
+        assert await check.may_change(bot, group, users[601])  # kept a minute
+        assert not await check.may_change(bot, group, users[602])  # kept 10 s
+        now[0] = 20.0
+        assert not await check.may_change(bot, group, users[603])  # full: 602 is forgotten
+        assert await check.may_change(bot, group, users[601])  # still known: not asked
+        assert sandbox.calls["getChatMember"] == 3
+    finally:
+        await bot.session.close()
 
 
 async def test_channel_posts_are_commands(client: BotClient, store: Storage) -> None:

@@ -1,0 +1,1 @@
+"""`make mutate`: mutation testing of the code that keeps the README's promises (plan.toml)."""

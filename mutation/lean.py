@@ -1,0 +1,34 @@
+"""mutmut's command line, without the mutants that drop an argument from a call.
+
+mutmut makes two mutants of every argument of every call: the argument replaced with None,
+and the argument dropped. Both break the same call at the same place, and a dropped keyword
+argument whose default is None is the None mutant itself; calls are the most numerous
+mutants, so keeping one of the two saves a fifth of the run. (mutmut 3.8 has no setting for
+this: its list of operators is replaced before it generates the mutants.)
+
+    .venv/bin/python -m mutation.lean run NAME...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import libcst as cst
+from mutmut.mutation import file_mutation, mutators
+
+
+def _arguments_as_none(node: cst.Call) -> Iterable[cst.Call]:
+    for mutated in mutators.operator_arg_removal(node):
+        if len(mutated.args) == len(node.args):
+            yield mutated
+
+
+file_mutation.mutation_operators = [
+    (kind, _arguments_as_none if operator is mutators.operator_arg_removal else operator)
+    for kind, operator in mutators.mutation_operators
+]
+
+if __name__ == "__main__":
+    from mutmut.__main__ import cli
+
+    cli()

@@ -1,0 +1,30 @@
+"""A pytest plugin for `make mutate`: a mutant runs only its module's test files.
+
+mutmut hands each mutant the tests that reached its function in the stats run; a pacer's or a
+repository's function is reached by nearly every test that sends something, and most of those
+cannot tell a broken pace from a good one. plan.toml names the files that can, and this keeps
+only their tests (`MUTANT_UNDER_TEST` says which mutant runs). Other runs are left alone.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from mutation.plan import tests_by_module
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    mutant = os.environ.get("MUTANT_UNDER_TEST", "")
+    if "__mutmut_" not in mutant:
+        return  # the stats run, the clean run, the forced failure
+    module = mutant.rpartition(".")[0]
+    files = tests_by_module().get(module)
+    if files is None:
+        return
+    keep = [item for item in items if item.nodeid.partition("::")[0] in files]
+    dropped = [item for item in items if item.nodeid.partition("::")[0] not in files]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep

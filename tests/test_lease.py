@@ -1,0 +1,110 @@
+"""One sender per database: the delivery worker's lease, as the store and the chats see it.
+
+README: the worker holds a lease row, renewed every third of its life (5 s of 15); another
+process does not deliver until the lease is free: when its holder stops renewing, once it has
+expired; at once when the holder was a process on this machine that no longer exists.
+Here the lease lives 2.4 s, so that expiring and renewing take seconds, not 15.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+
+from infra.settings import Settings
+from jobs.delivery import LEASE_NAME, DeliveryLimits, _dead_local_owner
+from sandbox import BotAPISandbox
+from storage.models import DeliveryStatus
+from storage.repositories import Storage
+from tests.test_delivery import delivering, news, subscribe
+
+SHORT = DeliveryLimits(
+    overall_per_second=1000,
+    chat_interval=0.05,
+    group_interval=0.1,
+    backoff_base=0.05,
+    lease_ttl=2.4,
+)
+ELSEWHERE = "another-host:4242:0a1b2c3d"  # a holder on another machine
+
+
+def dead_pid() -> int:
+    """The id of a process of this machine that has just ended."""
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+async def lease_of(store: Storage, timeout: float = 10.0) -> tuple[str, float]:
+    """The lease's (holder, expiry), once somebody holds it."""
+    deadline = time.monotonic() + timeout
+    while (holder := await store.leases.holder(LEASE_NAME)) is None:
+        assert time.monotonic() < deadline, "nobody holds the lease"
+        await asyncio.sleep(0.01)
+    return holder
+
+
+async def test_a_holder_that_stopped_renewing_is_waited_for_until_its_lease_expires(
+    sandbox: BotAPISandbox, settings: Settings, store: Storage
+) -> None:
+    await subscribe(store, 1, "UA-74")
+    assert await store.leases.acquire(LEASE_NAME, ELSEWHERE, 2.0)  # ...and then went silent
+    expiry = time.monotonic() + (await lease_of(store))[1] - time.time()
+    async with delivering(sandbox, settings, store, SHORT) as running:
+        item_id = await running.publish(news())
+        [copy] = await sandbox.wait_for(1, timeout=10)
+        counts = await running.settled(item_id)
+        owner, until = await lease_of(store)
+        assert owner == running.worker.owner and until > time.time()
+    assert copy.arrived >= expiry, "delivered while another process held the lease"
+    assert counts[DeliveryStatus.SENT] == 1
+
+
+async def test_the_lease_is_renewed_while_delivering_and_kept_from_others(
+    sandbox: BotAPISandbox, settings: Settings, store: Storage
+) -> None:
+    async with delivering(sandbox, settings, store, SHORT) as running:
+        owner, first = await lease_of(store)
+        assert owner == running.worker.owner
+        assert first <= time.time() + SHORT.lease_ttl  # for a lease_ttl, no more
+        # Renewed every third of its life (twice, here), and refused to others meanwhile.
+        deadline = time.monotonic() + 10
+        until = first
+        while until < first + SHORT.lease_ttl / 2:
+            assert time.monotonic() < deadline, "the lease was not renewed"
+            assert not await store.leases.acquire(LEASE_NAME, ELSEWHERE, 5.0)
+            owner, until = await lease_of(store)
+            assert owner == running.worker.owner and until > time.time()
+            await asyncio.sleep(0.05)
+        # ...and its holder still delivers.
+        await subscribe(store, 2, "UA-74")
+        item_id = await running.publish(news())
+        assert (await running.settled(item_id))[DeliveryStatus.SENT] == 1
+    # Stopped: the lease is released at once, for the next process.
+    assert await store.leases.holder(LEASE_NAME) is None
+
+
+async def test_the_lease_of_a_dead_process_on_this_machine_is_taken_at_once(
+    sandbox: BotAPISandbox, settings: Settings, store: Storage
+) -> None:
+    await subscribe(store, 3, "UA-74")
+    killed = f"{socket.gethostname()}:{dead_pid()}:0a1b2c3d"
+    assert await store.leases.acquire(LEASE_NAME, killed, 600.0)  # ten more minutes, on paper
+    async with delivering(sandbox, settings, store) as running:
+        item_id = await running.publish(news())
+        counts = await running.settled(item_id)  # in 10 s at most
+        assert (await lease_of(store))[0] == running.worker.owner
+    assert counts[DeliveryStatus.SENT] == 1
+
+
+def test_only_a_vanished_process_of_this_machine_counts_as_dead() -> None:
+    host = socket.gethostname()
+    assert _dead_local_owner(f"{host}:{dead_pid()}:abc")
+    assert not _dead_local_owner(f"{host}:{os.getppid()}:abc")  # alive
+    assert not _dead_local_owner(f"{host}:{os.getpid()}:abc")  # this very process
+    assert not _dead_local_owner(f"another-host:{dead_pid()}:abc")  # cannot be checked
+    assert not _dead_local_owner(f"{host}:not-a-pid:abc")
