@@ -119,7 +119,7 @@ def build_bot(
 
 async def open_storage(settings: Settings) -> Storage:
     """Open and migrate the database, and make its region list match the code's."""
-    db = await Database.open(settings.database_path)
+    db = await Database.open(settings.database_target)
     store = Storage(db)
     await store.regions.sync((region.code, region.name_uk, region.name_en) for region in REGIONS)
     return store

@@ -1,4 +1,5 @@
-"""aiogram's FSM storage in the bot's SQLite database: a flow survives a restart."""
+"""aiogram's FSM storage in the bot's database: a flow survives a restart, and (PostgreSQL)
+goes on in whichever process gets its next step."""
 
 from __future__ import annotations
 
@@ -17,9 +18,10 @@ class SQLiteStorage(BaseStorage):
     """State and data per key in `fsm_states`; data must be JSON (it is: our flows store
     plain values).
 
-    aiogram reads the state on every update, so reads are served from memory once a key has
-    been read or written (the bot's process is its database's only user); every write goes
-    to the database first, which is what survives a restart.
+    aiogram reads the state on every update, so on SQLite reads are served from memory once a
+    key has been read or written (the bot's process is its database's only user); every write
+    goes to the database first, which is what survives a restart. On PostgreSQL another
+    process may have taken the conversation's last step: every read asks the database.
     """
 
     _CACHE_SIZE = 50_000
@@ -47,7 +49,7 @@ class SQLiteStorage(BaseStorage):
 
     async def get_state(self, key: StorageKey) -> str | None:
         built = self._keys.build(key)
-        if built in self._states:
+        if built in self._states and not self._db.shared:
             return self._states[built]
         row = await self._db.fetchone("SELECT state FROM fsm_states WHERE key = ?", (built,))
         state = str(row[0]) if row and row[0] is not None else None
@@ -66,7 +68,7 @@ class SQLiteStorage(BaseStorage):
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
         built = self._keys.build(key)
-        if built not in self._data:
+        if built not in self._data or self._db.shared:
             row = await self._db.fetchone("SELECT data FROM fsm_states WHERE key = ?", (built,))
             loaded = json.loads(row[0]) if row else {}
             self._remember(self._data, built, loaded if isinstance(loaded, dict) else {})

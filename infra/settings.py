@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     bot_token: SecretStr | None = None
     telegram_api_url: str = TELEGRAM_API_URL
     database_path: Path = Path("data/visnyk.db")
+    # postgresql://user:password@host:port/name: PostgreSQL instead of SQLite (a secret, since
+    # it may hold a password).
+    database_url: SecretStr | None = None
     admin_ids: Annotated[frozenset[int], NoDecode] = Field(default_factory=frozenset)
     timezone: str = "Europe/Kyiv"
     log_level: str = "INFO"
@@ -93,6 +96,23 @@ class Settings(BaseSettings):
     @classmethod
     def _no_file(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        url = value.get_secret_value().strip()
+        if not url.startswith(("postgresql://", "postgres://")):
+            raise ValueError("a postgresql://user:password@host:port/database URL")
+        return SecretStr(url)
+
+    @property
+    def database_target(self) -> str | Path:
+        """What storage.db.Database.open takes: the PostgreSQL URL, else the SQLite file."""
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return self.database_path
 
     @field_validator("database_path", mode="before")
     @classmethod

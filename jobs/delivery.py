@@ -351,10 +351,12 @@ class DeliveryWorker:
                 chats.add(delivery.chat_id)
                 ready.append(delivery)
         if deferred:
-            await self.store.outbox.record(deferred)
+            await self.store.outbox.defer(deferred)
         if ready:
-            await self.store.outbox.claim([delivery.id for delivery in ready])
+            claimed = await self.store.outbox.claim([delivery.id for delivery in ready])
             for delivery in ready:
+                if delivery.id not in claimed:
+                    continue  # another sender's, for the moment they overlap
                 self._in_flight.add(delivery.chat_id)
                 await self._slots.acquire()
                 task = asyncio.create_task(self._send(delivery))
@@ -418,6 +420,7 @@ class DeliveryWorker:
         moment = self.clock()
         silent = False
         photo: str | None = None  # the item is a photo, its text the caption
+        revision = delivery.revision  # of the item, as the copy reads
         if delivery.bundle_id is not None:  # a digest, or the list after quiet hours
             text = await self.store.chat_settings.bundle_text(delivery.bundle_id)
             if text is None:
@@ -432,8 +435,11 @@ class DeliveryWorker:
             item = await self._item(delivery.item_id, delivery.revision)
             if item is None:
                 return _final(delivery, DeliveryStatus.CANCELLED, "item deleted")
+            # Read after the row: a correction in between makes the copy newer than the row
+            # said, and it needs no edit.
+            revision = max(revision, item.revision)
             language = "en" if delivery.language == "en" else "uk"
-            text = self._text(item, delivery.revision, language)
+            text = self._text(item, revision, language)
             photo = item.photo
         attempts = delivery.attempts + 1
         plain = False
@@ -490,7 +496,7 @@ class DeliveryWorker:
                 attempts,
                 message_id=message_id,
                 sent_at=time.time(),
-                revision=delivery.revision,
+                revision=revision,
             )
 
     async def _send_copy(
@@ -563,12 +569,18 @@ class DeliveryWorker:
         )
 
     async def _item(self, item_id: int, revision: int) -> Item | None:
+        """The item at `revision` or later (as read now; None: deleted)."""
         key = (item_id, revision)
         if key not in self._items:
             if len(self._items) > 1000:
                 self._items.clear()
                 self._texts.clear()
-            self._items[key] = await self.store.items.get(item_id)
+            item = await self.store.items.get(item_id)
+            if item is None or item.revision <= revision:
+                self._items[key] = item
+            else:  # corrected since the row was read: the row's revision is not this
+                self._items[(item_id, item.revision)] = item
+            return item
         return self._items[key]
 
     def _text(self, item: Item, revision: int, language: str) -> str:

@@ -135,6 +135,7 @@ class Served(BotMethods):
         self, code: int, description: str, parameters: JSON | None = None
     ) -> web.Response:
         self.errors[code] += 1
+        self._notify()  # wait_until on `errors` wakes now, not at the bot's next change
         return web.Response(
             status=code,
             body=_dumps(_error_body(code, description, parameters)),

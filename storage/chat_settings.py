@@ -9,9 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from datetime import time as clock_time
 
-import aiosqlite
-
-from storage.db import Database
+from storage.db import Database, Row
 from storage.models import Item
 
 
@@ -83,6 +81,7 @@ class ChatSettingsRepo:
         self._db = db
         self._visible_items = visible_items  # ItemsRepo.visible_many
         self._cache: dict[int, ChatSettings] = {}
+        db.on_change("settings", lambda key: self._forget_here(int(key) if key else None))
 
     async def get(self, chat_id: int) -> ChatSettings:
         cached = self._cache.get(chat_id)
@@ -121,11 +120,16 @@ class ChatSettingsRepo:
                 ),
             )
         finally:
-            self._cache.pop(chat_id, None)
+            self.forget(chat_id)
         return settings
 
     def forget(self, chat_id: int | None = None) -> None:
-        """The chat's row changed behind the cache (/stop deletes it, a migration moves it)."""
+        """The chat's row changed behind the cache (/stop deletes it, a migration moves it):
+        here and in every other process."""
+        self._forget_here(chat_id)
+        self._db.broadcast("settings", "" if chat_id is None else str(chat_id))
+
+    def _forget_here(self, chat_id: int | None) -> None:
         if chat_id is None:
             self._cache.clear()
         else:
@@ -186,10 +190,10 @@ class ChatSettingsRepo:
             for number, body in enumerate(parts, start=1):
                 cursor = await connection.execute(
                     "INSERT INTO bundles (chat_id, kind, day, part, parts, body_html, created_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
                     (held.chat_id, kind, day, number, len(parts), body, now),
                 )
-                bundle_id = cursor.lastrowid
+                [bundle_id] = await cursor.fetchone()
                 await cursor.close()
                 if first is None:
                     first = bundle_id
@@ -213,7 +217,7 @@ class ChatSettingsRepo:
                     "UPDATE chat_settings SET last_digest_day = ? WHERE chat_id = ?",
                     (day, held.chat_id),
                 )
-        self._cache.pop(held.chat_id, None)
+        self.forget(held.chat_id)
         return len(parts)
 
     async def release(self, chat_id: int) -> int:
@@ -230,7 +234,7 @@ class ChatSettingsRepo:
         return str(row[0]) if row else None
 
 
-def _settings(row: aiosqlite.Row) -> ChatSettings:
+def _settings(row: Row) -> ChatSettings:
     values = tuple(row)
     return ChatSettings(
         language=values[0],

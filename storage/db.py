@@ -1,37 +1,78 @@
-"""One aiosqlite connection per process, and the numbered migrations that shape it."""
+"""The database the repositories talk to: SQLite (the embedded default) or PostgreSQL.
+
+Repositories are written once, in the SQL the two share: `?` placeholders, `ON CONFLICT`,
+`RETURNING`, no engine's own functions. `Database.open` picks the engine from its target: a
+`postgresql://` URL opens PostgreSQL (storage.postgres), anything else is SQLite's file
+(storage.sqlite). Where the engines differ (full-text search, migrations, a few
+expressions), `Database.dialect` says which one runs and the engine gives what its SQL needs.
+
+Each engine's numbered migrations live in `storage/migrations/` (SQLite) and
+`storage/migrations/postgres/`; a database newer than the code is refused on both.
+
+Caches of what other processes may change (roles, subscriptions, items, settings) register
+with `on_change`; a repository that changed such data forgets its own cached reads and calls
+`broadcast` once the write is committed. On SQLite this process is the only writer and that
+is all; on PostgreSQL the change goes out as a NOTIFY, and every other process's callbacks run
+when it comes (a few milliseconds later).
+"""
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-
-import aiosqlite
-
-from storage.lemmas import index_terms
-
-log = logging.getLogger(__name__)
+from typing import Any, ClassVar, Literal, Protocol
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
+Dialect = Literal["sqlite", "postgres"]
 
-def _make_parent_folder(path: str) -> None:
-    Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+def _transient_errors() -> tuple[type[Exception], ...]:
+    errors: list[type[Exception]] = [sqlite3.OperationalError]
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - psycopg is a dependency
+        return tuple(errors)
+    errors.append(psycopg.OperationalError)
+    return tuple(errors)
 
 
 # A busy or failing database: another process holding SQLite's write lock past busy_timeout,
-# a full disk. What failed may well succeed a little later.
-TRANSIENT_ERRORS: tuple[type[Exception], ...] = (sqlite3.OperationalError,)
+# a full disk, a PostgreSQL server restarting or out of connections. What failed may well
+# succeed a little later.
+TRANSIENT_ERRORS: tuple[type[Exception], ...] = _transient_errors()
 
 
 class DatabaseError(Exception):
     """The database cannot be used by this version of the code."""
+
+
+class Row(Protocol):
+    """A result row: by position, by column name, or unpacked."""
+
+    def __getitem__(self, key: Any, /) -> Any: ...
+    def __iter__(self) -> Iterator[Any]: ...
+    def __len__(self) -> int: ...
+
+
+class Cursor(Protocol):
+    @property
+    def rowcount(self) -> int: ...
+    async def fetchone(self) -> Any: ...
+    async def fetchall(self) -> Iterable[Any]: ...
+    async def close(self) -> None: ...
+
+
+class Connection(Protocol):
+    """What a transaction hands its statements to (aiosqlite's connection has this shape)."""
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ..., /) -> Awaitable[Cursor]: ...
+    def executemany(self, sql: str, parameters: Iterable[Sequence[Any]], /) -> Awaitable[Any]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,9 +82,12 @@ class Migration:
     sql: str
 
 
-def load_migrations() -> tuple[Migration, ...]:
-    """The packaged `storage/migrations/NNNN_name.sql` files, in order, numbered without gaps."""
+def load_migrations(dialect: Dialect = "sqlite") -> tuple[Migration, ...]:
+    """The packaged migrations of an engine, in order, numbered without gaps: SQLite's in
+    `storage/migrations/`, PostgreSQL's in `storage/migrations/postgres/`."""
     folder = resources.files("storage") / "migrations"
+    if dialect == "postgres":
+        folder = folder / "postgres"
     found = []
     for entry in folder.iterdir():
         match = _MIGRATION_NAME.match(entry.name)
@@ -56,112 +100,94 @@ def load_migrations() -> tuple[Migration, ...]:
     return tuple(found)
 
 
-class Database:
-    """The process's single connection. Repositories use `execute`/`transaction`."""
+def is_postgres_url(target: str | Path) -> bool:
+    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
 
-    def __init__(self, connection: aiosqlite.Connection, path: str) -> None:
-        self.connection = connection
-        self.path = path
-        # One writer at a time on this connection: a transaction must not interleave with
-        # another coroutine's statements, since they share the same SQLite connection.
-        self._write_lock = asyncio.Lock()
+
+ChangeCallback = Callable[[str], None]
+
+
+class Database:
+    """One engine's connection(s). Repositories use `fetchone`, `fetchall`, `execute`,
+    `execute_count` and `transaction`; `dialect` says which SQL runs underneath."""
+
+    dialect: ClassVar[Dialect]
+
+    def __init__(self, target: str) -> None:
+        # Shown in errors and logs: the file's path, or the URL without its password.
+        self.path = target
+        self._listeners: dict[str, list[ChangeCallback]] = {}
 
     @classmethod
     async def open(
-        cls, path: str | Path, *, migrate: bool = True, busy_timeout: float = 5.0
+        cls, target: str | Path, *, migrate: bool = True, busy_timeout: float = 5.0
     ) -> Database:
-        """`busy_timeout`: seconds a write waits for another process's write lock before it
-        fails with "database is locked" (the caller decides what then)."""
-        target = str(path)
-        if target != ":memory:":
-            await asyncio.to_thread(_make_parent_folder, target)
-        connection = await aiosqlite.connect(target, isolation_level=None)
-        connection.row_factory = aiosqlite.Row
-        try:
-            for pragma in (
-                "PRAGMA journal_mode = WAL",
-                "PRAGMA foreign_keys = ON",
-                f"PRAGMA busy_timeout = {round(busy_timeout * 1000)}",
-                "PRAGMA synchronous = NORMAL",
-            ):
-                await connection.execute(pragma)
-            # The search index's triggers turn titles into lemmas with it (migration 0012).
-            await connection.create_function("search_terms", 1, index_terms, deterministic=True)
-            database = cls(connection, target)
-            if migrate:
-                await database.migrate()
-        except BaseException:
-            await connection.close()
-            raise
-        return database
+        """The database at `target`: a `postgresql://` URL, else SQLite's file.
+
+        `busy_timeout`: seconds a write waits for another writer's lock before it fails
+        (SQLite's "database is locked"; PostgreSQL's lock_timeout)."""
+        if is_postgres_url(target):
+            from storage.postgres import PostgresDatabase
+
+            return await PostgresDatabase.connect(
+                str(target), migrate=migrate, busy_timeout=busy_timeout
+            )
+        from storage.sqlite import SqliteDatabase
+
+        return await SqliteDatabase.connect(target, migrate=migrate, busy_timeout=busy_timeout)
 
     async def close(self) -> None:
-        await self.connection.close()
+        raise NotImplementedError
 
     async def user_version(self) -> int:
-        async with self.connection.execute("PRAGMA user_version") as cursor:
-            row = await cursor.fetchone()
-        return int(row[0]) if row else 0
+        """The number of the last migration applied."""
+        raise NotImplementedError
 
     async def migrate(self, migrations: tuple[Migration, ...] | None = None) -> int:
-        """Apply the pending migrations, each in one transaction with its user_version."""
-        migrations = load_migrations() if migrations is None else migrations
-        latest = migrations[-1].version if migrations else 0
-        current = await self.user_version()
-        if current > latest:
-            raise DatabaseError(
-                f"database {self.path} has schema version {current}, newer than this code "
-                f"knows ({latest}); upgrade Visnyk or use another DATABASE_PATH"
-            )
-        async with self._write_lock:
-            for migration in migrations:
-                if migration.version <= current:
-                    continue
-                log.info("applying migration %s", migration.name)
-                script = (
-                    f"BEGIN IMMEDIATE;\n{migration.sql}\n"
-                    f"PRAGMA user_version = {migration.version};\nCOMMIT;"
-                )
-                try:
-                    await self.connection.executescript(script)
-                except sqlite3.Error as exc:
-                    if self.connection.in_transaction:
-                        await self.connection.execute("ROLLBACK")
-                    raise DatabaseError(f"migration {migration.name} failed: {exc}") from exc
-        return latest
+        raise NotImplementedError
 
-    async def fetchall(self, sql: str, params: tuple[object, ...] = ()) -> list[aiosqlite.Row]:
-        async with self.connection.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+    async def fetchall(self, sql: str, params: Sequence[object] = ()) -> list[Any]:
+        raise NotImplementedError
 
-    async def fetchone(self, sql: str, params: tuple[object, ...] = ()) -> aiosqlite.Row | None:
-        async with self.connection.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+    async def fetchone(self, sql: str, params: Sequence[object] = ()) -> Any:
+        raise NotImplementedError
 
-    async def execute(self, sql: str, params: tuple[object, ...] = ()) -> int:
-        """One write statement in autocommit mode; returns lastrowid."""
-        async with self._write_lock:
-            cursor = await self.connection.execute(sql, params)
-            lastrowid = cursor.lastrowid or 0
-            await cursor.close()
-            return lastrowid
+    async def execute(self, sql: str, params: Sequence[object] = ()) -> None:
+        """One write statement, committed on its own."""
+        await self.execute_count(sql, params)
 
-    async def execute_count(self, sql: str, params: tuple[object, ...] = ()) -> int:
-        """One write statement in autocommit mode; returns the number of rows changed."""
-        async with self._write_lock:
-            cursor = await self.connection.execute(sql, params)
-            changed = cursor.rowcount
-            await cursor.close()
-            return changed
+    async def execute_count(self, sql: str, params: Sequence[object] = ()) -> int:
+        """One write statement, committed on its own; returns the number of rows changed."""
+        raise NotImplementedError
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    def transaction(self) -> AbstractAsyncContextManager[Connection]:
         """Several statements that commit together or not at all."""
-        async with self._write_lock:
-            await self.connection.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.connection
-            except BaseException:
-                await self.connection.execute("ROLLBACK")
-                raise
-            await self.connection.execute("COMMIT")
+        raise NotImplementedError
+
+    # What the two engines write differently.
+
+    def truncate(self, expression: str) -> str:
+        """`expression` (a non-negative number) cut to its whole part, as an integer."""
+        return f"CAST({expression} AS INTEGER)"
+
+    # Caches across processes.
+
+    def on_change(self, topic: str, callback: ChangeCallback) -> None:
+        """Run `callback(key)` when another process (PostgreSQL) broadcasts a change of
+        `topic`; key "" means everything of it."""
+        self._listeners.setdefault(topic, []).append(callback)
+
+    def broadcast(self, topic: str, key: str = "") -> None:
+        """After a committed write: tell other processes' caches of `topic` that `key` ("" for
+        all) changed. The writer forgets its own cached reads itself; on SQLite there is no
+        other process, and nothing to do."""
+
+    def _dispatch(self, topic: str, key: str) -> None:
+        for callback in self._listeners.get(topic, ()):
+            callback(key)
+
+    @property
+    def shared(self) -> bool:
+        """Whether other processes may write this database (PostgreSQL): caches of what
+        they change are then only as fresh as the last notification."""
+        return False

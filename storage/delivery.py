@@ -27,12 +27,20 @@ class SubscriptionsRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
         self._regions: dict[int, frozenset[str]] = {}
+        db.on_change("subscriptions", lambda key: self.invalidate(int(key) if key else None))
 
     def invalidate(self, chat_id: int | None = None) -> None:
+        """Forget this process's cached regions of a chat (None: of every chat)."""
         if chat_id is None:
             self._regions.clear()
         else:
             self._regions.pop(chat_id, None)
+
+    def changed(self, chat_id: int | None = None) -> None:
+        """A committed write changed the chat's subscriptions: forget them here and in every
+        other process."""
+        self.invalidate(chat_id)
+        self._db.broadcast("subscriptions", "" if chat_id is None else str(chat_id))
 
     @asynccontextmanager
     async def _changing(self, chat_id: int | None) -> AsyncIterator[None]:
@@ -42,7 +50,7 @@ class SubscriptionsRepo:
         try:
             yield
         finally:
-            self.invalidate(chat_id)
+            self.changed(chat_id)
 
     async def regions_of(self, chat_id: int) -> set[str]:
         cached = self._regions.get(chat_id)
@@ -128,8 +136,8 @@ class SubscriptionsRepo:
         now = int(time.time())
         async with self._changing(None), self._db.transaction() as connection:
             await connection.executemany(
-                "INSERT OR IGNORE INTO subscriptions (chat_id, region_code, created_at) "
-                "VALUES (?, ?, ?)",
+                "INSERT INTO subscriptions (chat_id, region_code, created_at) "
+                "VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                 [(chat_id, code, now) for chat_id in chat_ids],
             )
 
@@ -172,7 +180,9 @@ class OutboxRepo:
             async with self._db.transaction() as connection:
                 for index, item in enumerate(items):
                     skip = item.guid is not None or item.canonical_url is not None
-                    item_id = await insert_item(connection, item, now, skip_duplicate=skip)
+                    item_id = await insert_item(
+                        connection, item, now, dialect=self._db.dialect, skip_duplicate=skip
+                    )
                     if item_id is None:
                         results.append(None)
                         continue
@@ -202,7 +212,7 @@ class OutboxRepo:
         rows = await self._db.fetchall(
             "SELECT d.id, d.item_id, d.chat_id, c.type, coalesce(s.language, c.language), "
             "d.priority, d.attempts, coalesce(i.revision, 0), i.retracted_at IS NOT NULL, "
-            "d.priority > 0 OR coalesce(i.reminder, 0), d.bundle_id "
+            "d.priority > 0 OR coalesce(i.reminder, 0) = 1, d.bundle_id "
             "FROM deliveries AS d JOIN chats AS c ON c.id = d.chat_id "
             "LEFT JOIN items AS i ON i.id = d.item_id "
             "LEFT JOIN chat_settings AS s ON s.chat_id = d.chat_id "
@@ -236,14 +246,42 @@ class OutboxRepo:
         )
         return float(row[0]) if row and row[0] is not None else None
 
-    async def claim(self, ids: Sequence[int]) -> None:
-        """Mark deliveries as in flight, before their requests go out."""
+    async def claim(self, ids: Sequence[int]) -> set[int]:
+        """Mark deliveries as in flight, before their requests go out; returns those that
+        were still pending, which only this caller may send. Another sender's claim of the
+        same rows (two senders for a moment, around a lease's handover) finds them taken:
+        on PostgreSQL its rows are locked and skipped, not waited for."""
         if not ids:
+            return set()
+        if self._db.dialect == "postgres":
+            sql = (
+                "UPDATE deliveries SET status = 'sending' WHERE id IN ("
+                "SELECT id FROM deliveries WHERE id = ANY(?) AND status = 'pending' "
+                "FOR UPDATE SKIP LOCKED) RETURNING id"
+            )
+            params: tuple[object, ...] = (list(ids),)
+        else:
+            marks = ", ".join("?" * len(ids))
+            sql = (
+                f"UPDATE deliveries SET status = 'sending' WHERE id IN ({marks}) "
+                "AND status = 'pending' RETURNING id"
+            )
+            params = tuple(ids)
+        async with self._db.transaction() as connection:
+            cursor = await connection.execute(sql, params)
+            rows = list(await cursor.fetchall())
+            await cursor.close()
+        return {int(row[0]) for row in rows}
+
+    async def defer(self, results: Sequence[DeliveryResult]) -> None:
+        """Put pending deliveries off until their `next_attempt_at`; rows another sender has
+        claimed meanwhile are left alone."""
+        if not results:
             return
         async with self._db.transaction() as connection:
             await connection.executemany(
-                "UPDATE deliveries SET status = 'sending' WHERE id = ? AND status = 'pending'",
-                [(delivery_id,) for delivery_id in ids],
+                "UPDATE deliveries SET next_attempt_at = ? WHERE id = ? AND status = 'pending'",
+                [(result.next_attempt_at, result.id) for result in results],
             )
 
     async def record(self, results: Sequence[DeliveryResult]) -> None:
@@ -309,23 +347,27 @@ class OutboxRepo:
                 (new_id, now, now, old_id),
             )
             await connection.execute(
-                "INSERT OR IGNORE INTO subscriptions (chat_id, region_code, created_at) "
-                "SELECT ?, region_code, created_at FROM subscriptions WHERE chat_id = ?",
+                "INSERT INTO subscriptions (chat_id, region_code, created_at) "
+                "SELECT ?, region_code, created_at FROM subscriptions WHERE chat_id = ? "
+                "ON CONFLICT DO NOTHING",
                 (new_id, old_id),
             )
             await connection.execute("DELETE FROM subscriptions WHERE chat_id = ?", (old_id,))
             await connection.execute(
-                "INSERT OR IGNORE INTO chat_settings (chat_id, language, digest_at, quiet_from, "
+                "INSERT INTO chat_settings (chat_id, language, digest_at, quiet_from, "
                 "quiet_to, quiet_mode, previews, last_digest_day, updated_at) "
                 "SELECT ?, language, digest_at, quiet_from, quiet_to, quiet_mode, previews, "
-                "last_digest_day, updated_at FROM chat_settings WHERE chat_id = ?",
+                "last_digest_day, updated_at FROM chat_settings WHERE chat_id = ? "
+                "ON CONFLICT DO NOTHING",
                 (new_id, old_id),
             )
             # A delivery of the same item that already exists for the new id wins.
             await connection.execute(
-                "UPDATE OR IGNORE deliveries SET chat_id = ? "
-                "WHERE chat_id = ? AND status IN ('pending', 'sending', 'held')",
-                (new_id, old_id),
+                "UPDATE deliveries SET chat_id = ? "
+                "WHERE chat_id = ? AND status IN ('pending', 'sending', 'held') "
+                "AND (item_id IS NULL OR item_id NOT IN "
+                "(SELECT item_id FROM deliveries WHERE chat_id = ? AND item_id IS NOT NULL))",
+                (new_id, old_id, new_id),
             )
             await connection.execute(
                 "UPDATE deliveries SET status = 'cancelled', error = 'migrated' "

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from storage.audit import log_action
 from storage.db import Database
 from storage.models import CopyChange, DeliveryStatus
+from storage.sql import search_columns
 
 # A sent copy nobody is changing now: never changed, or its last change failed.
 _CLAIMABLE = (
@@ -84,11 +85,13 @@ class EditorialRepo:
         now = int(time.time())
         try:
             async with self._db.transaction() as connection:
+                index = search_columns(self._db.dialect, title)
+                index_sql = "".join(f"{column} = ?, " for column in index)
                 cursor = await connection.execute(
-                    "UPDATE items SET title = ?, body_html = ?, updated_at = ?, "
+                    f"UPDATE items SET title = ?, body_html = ?, updated_at = ?, {index_sql}"
                     "revision = revision + 1 WHERE id = ? AND retracted_at IS NULL "
                     "RETURNING revision",
-                    (title, body_html, now, item_id),
+                    (title, body_html, now, *index.values(), item_id),
                 )
                 row = await cursor.fetchone()
                 await cursor.close()

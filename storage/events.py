@@ -8,12 +8,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from storage.audit import log_action
-from storage.db import Database
+from storage.db import Connection, Database
 from storage.models import NewItem, Published, from_timestamp, to_timestamp
-from storage.sql import capped, enqueue_deliveries, insert_item
+from storage.sql import capped, enqueue_deliveries, insert_item, search_columns
 
 _ALL_DAY_SECONDS = 86_400
 _TIMED_SECONDS = 7_200  # an event with a start time and no end: over two hours after it
@@ -26,7 +24,7 @@ _EVENT_COLUMNS = (
 _VISIBLE_EVENTS = "events AS e JOIN visible_items AS i ON i.id = e.item_id"
 # When an event is over: its end, or a day after an all-day start, or two hours after a start.
 _OVER_AT = (
-    f"coalesce(e.ends_at, e.starts_at + CASE WHEN e.all_day THEN {_ALL_DAY_SECONDS} "
+    f"coalesce(e.ends_at, e.starts_at + CASE WHEN e.all_day = 1 THEN {_ALL_DAY_SECONDS} "
     f"ELSE {_TIMED_SECONDS} END)"
 )
 
@@ -95,7 +93,7 @@ def _event(row: Sequence[Any]) -> Event:
 
 
 async def _plan(
-    connection: aiosqlite.Connection,
+    connection: Connection,
     event_id: int,
     starts_at: int,
     offsets: Sequence[int],
@@ -132,14 +130,14 @@ class EventsRepo:
         moment = int(time.time() if now is None else now)
         try:
             async with self._db.transaction() as connection:
-                item_id = await insert_item(connection, item, moment)
+                item_id = await insert_item(connection, item, moment, dialect=self._db.dialect)
                 if item_id is None:
                     raise ValueError("the announcement was not stored")
                 count = await enqueue_deliveries(connection, item_id, item.region_code, 0, moment)
                 cursor = await connection.execute(
                     "INSERT INTO events (item_id, region_code, title, starts_at, ends_at, "
                     "all_day, place, description, created_by, created_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                     (
                         item_id,
                         event.region_code,
@@ -153,9 +151,8 @@ class EventsRepo:
                         moment,
                     ),
                 )
-                event_id = cursor.lastrowid
+                [event_id] = await cursor.fetchone()
                 await cursor.close()
-                assert event_id is not None
                 await _plan(connection, event_id, to_timestamp(event.starts_at), offsets, moment)
                 await connection.execute(
                     "INSERT INTO audit_log (at, user_id, action, item_id, details) "
@@ -252,7 +249,7 @@ class EventsRepo:
                 if claimed is None:
                     return None
                 item = replace(item, event_id=claimed[0])
-                item_id = await insert_item(connection, item, now)
+                item_id = await insert_item(connection, item, now, dialect=self._db.dialect)
                 if item_id is None:
                     raise ValueError("the reminder was not stored")
                 count = await enqueue_deliveries(connection, item_id, item.region_code, 0, now)
@@ -323,8 +320,20 @@ class EventsRepo:
                 )
                 if start != old_start:
                     await _plan(connection, event_id, start, offsets, moment)
+                # PostgreSQL's search index: the title's lemmas on every copy, the body's
+                # on the announcement (the reminders keep their own).
+                index = search_columns(self._db.dialect, capped(details.title), summary)
+                index_sql = (
+                    "search_title = ?, search_body = CASE WHEN id = ? THEN ? ELSE search_body "
+                    "END, "
+                    if index
+                    else ""
+                )
+                index_params = (
+                    (index["search_title"], item_id, index["search_body"]) if index else ()
+                )
                 cursor = await connection.execute(
-                    "UPDATE items SET title = ?, body_html = ?, updated_at = ?, "
+                    f"UPDATE items SET title = ?, body_html = ?, updated_at = ?, {index_sql}"
                     "summary = CASE WHEN id = ? THEN ? ELSE summary END, "
                     "revision = revision + 1 "
                     "WHERE (id = ? OR (event_id = ? AND reminder = 1)) AND retracted_at IS NULL "
@@ -333,6 +342,7 @@ class EventsRepo:
                         capped(details.title),
                         body_html,
                         moment,
+                        *index_params,
                         item_id,
                         summary,
                         item_id,
@@ -381,7 +391,12 @@ class EventsRepo:
                     f"WHERE status IN ('pending', 'held') AND item_id IN ({family})",
                     (announcement, event_id),
                 )
-                item_id = await insert_item(connection, replace(notice, event_id=event_id), moment)
+                item_id = await insert_item(
+                    connection,
+                    replace(notice, event_id=event_id),
+                    moment,
+                    dialect=self._db.dialect,
+                )
                 if item_id is None:
                     raise ValueError("the cancellation was not stored")
                 cursor = await connection.execute(

@@ -9,9 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-import aiosqlite
-
-from storage.db import Database
+from storage.db import Connection, Database, Row
 
 # The network_notes key shown under /network: what is known of the network as a whole. The
 # note is data, not a text of the bot's, so gettext cannot translate it: a note per language
@@ -92,7 +90,7 @@ def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _member(row: aiosqlite.Row) -> Member:
+def _member(row: Row) -> Member:
     return Member(
         id=row["id"],
         name=row["name"],
@@ -106,12 +104,10 @@ def _member(row: aiosqlite.Row) -> Member:
     )
 
 
-async def _insert(
-    connection: aiosqlite.Connection, fields: MemberFields, by: int, now: int
-) -> int:
+async def _insert(connection: Connection, fields: MemberFields, by: int, now: int) -> int:
     cursor = await connection.execute(
         "INSERT INTO members (name, region_code, status, since, event_note, event_id, contact, "
-        "notes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "notes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (
             fields.name,
             fields.region_code,
@@ -125,14 +121,15 @@ async def _insert(
             now,
         ),
     )
-    member_id = cursor.lastrowid or 0
+    row = await cursor.fetchone()
+    member_id = int(row[0])
     await cursor.close()
     await _record(connection, member_id, fields.status, fields.since, fields.event_note, "", by)
     return member_id
 
 
 async def _record(
-    connection: aiosqlite.Connection,
+    connection: Connection,
     member_id: int,
     status: MemberStatus,
     since: date | None,
@@ -212,7 +209,8 @@ class MembersRepo:
         """Note the event the member took part in (None: none); None when there is no such
         member or its event is no longer `before` (changed meanwhile)."""
         changed = await self._db.execute_count(
-            "UPDATE members SET event_id = ?, updated_at = ? WHERE id = ? AND event_id IS ?",
+            "UPDATE members SET event_id = ?, updated_at = ? "
+            "WHERE id = ? AND event_id IS NOT DISTINCT FROM ?",
             (event_id, int(time.time()), member_id, before),
         )
         return await self.get(member_id) if changed else None
@@ -225,14 +223,14 @@ class MembersRepo:
         """Every member (of `regions` when given), by region then name."""
         if regions is None:
             rows = await self._db.fetchall(
-                f"SELECT {_COLUMNS} FROM members ORDER BY region_code, name COLLATE NOCASE, id"
+                f"SELECT {_COLUMNS} FROM members ORDER BY region_code, lower(name), id"
             )
         else:
             codes = sorted(regions)
             marks = ", ".join("?" * len(codes))
             rows = await self._db.fetchall(
                 f"SELECT {_COLUMNS} FROM members WHERE region_code IN ({marks}) "
-                "ORDER BY region_code, name COLLATE NOCASE, id",
+                "ORDER BY region_code, lower(name), id",
                 tuple(codes),
             )
         return [_member(row) for row in rows]
@@ -251,7 +249,7 @@ class MembersRepo:
         total_row = await self._db.fetchone(f"SELECT count(*) FROM members {where}", params)
         rows = await self._db.fetchall(
             f"SELECT {_COLUMNS} FROM members {where} "
-            "ORDER BY region_code, name COLLATE NOCASE, id LIMIT ? OFFSET ?",
+            "ORDER BY region_code, lower(name), id LIMIT ? OFFSET ?",
             (*params, limit, offset),
         )
         return [_member(row) for row in rows], int(total_row[0]) if total_row else 0

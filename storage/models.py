@@ -35,6 +35,7 @@ class Item:
     reminder: bool = False  # of an event; "Reminder" is added in the reader's language
     cancellation: bool = False  # of an event; "Cancelled" is added in the reader's language
     photo: str | None = None  # Telegram's file id: the item is this photo, its text the caption
+    revision: int = 0  # corrections so far: a copy sent of an older one gets edited
 
     @property
     def is_breaking(self) -> bool:

@@ -6,24 +6,22 @@ import asyncio
 import time
 from collections.abc import Collection, Iterable, Sequence
 
-import aiosqlite
-
 from storage.chat_settings import ChatSettingsRepo
-from storage.db import Database
+from storage.db import Database, Row
 from storage.delivery import LeasesRepo, OutboxRepo, SubscriptionsRepo
 from storage.editorial import EditorialRepo
 from storage.events import EventsRepo
 from storage.members import MembersRepo
 from storage.models import Chat, ChatType, Item, ItemKind, NewItem, from_timestamp
 from storage.roles import AuditRepo, PeopleRepo, RolesRepo
-from storage.search import match_expression, text_groups
+from storage.search import match_expression, text_groups, ts_query
 from storage.sources import SourcesRepo
 from storage.sql import insert_item
 from storage.stats import OpsRepo, StatsRepo
 
 _ITEM_COLUMNS = (
     "id, region_code, kind, title, summary, url, source_name, published_at, author_id, body_html, "
-    "reminder, cancellation, photo"
+    "reminder, cancellation, photo, revision"
 )
 
 # The same, named by the view readers read (for joins).
@@ -32,7 +30,7 @@ _VISIBLE_ITEM_COLUMNS = ", ".join(
 )
 
 
-def _item(row: aiosqlite.Row) -> Item:
+def _item(row: Row) -> Item:
     return Item(
         id=row["id"],
         region_code=row["region_code"],
@@ -47,6 +45,7 @@ def _item(row: aiosqlite.Row) -> Item:
         reminder=bool(row["reminder"]),
         cancellation=bool(row["cancellation"]),
         photo=row["photo"],
+        revision=row["revision"],
     )
 
 
@@ -83,8 +82,9 @@ RECENCY_HALF_WEIGHT = 30.0
 class ItemsRepo:
     """Items. Reads of the newest items are cached until the next write through this repository.
 
-    /latest and /region are the hottest reads and change only when items do; the bot's process
-    is the one writer of its database (see README), so its own writes are the only invalidation.
+    /latest and /region are the hottest reads and change only when items do. On SQLite the
+    bot's process is the one writer of its database (see README), so its own writes are the
+    only invalidation; on PostgreSQL other processes' writes are broadcast (storage.db).
     """
 
     _CACHE_SIZE = 256
@@ -93,10 +93,17 @@ class ItemsRepo:
         self._db = db
         # One shared query per key: concurrent readers of a cold key await the same task.
         self._latest: dict[tuple[int, frozenset[str] | None], asyncio.Task[list[Item]]] = {}
+        db.on_change("items", lambda _key: self.invalidate())
 
     def invalidate(self) -> None:
-        """Forget cached reads: items changed."""
+        """Forget this process's cached reads: items changed."""
         self._latest.clear()
+
+    def changed(self) -> None:
+        """A write to items ended (committed or not): forget cached reads here and in every
+        other process."""
+        self.invalidate()
+        self._db.broadcast("items")
 
     async def add(self, item: NewItem) -> int:
         return (await self.add_many([item]))[0]
@@ -107,12 +114,12 @@ class ItemsRepo:
         try:
             async with self._db.transaction() as connection:
                 for item in items:
-                    item_id = await insert_item(connection, item, now)
+                    item_id = await insert_item(connection, item, now, dialect=self._db.dialect)
                     ids.append(item_id or 0)
         finally:
             # After the transaction (committed or not): a read during it may have cached
             # rows that are now different.
-            self.invalidate()
+            self.changed()
         return ids
 
     async def retract(self, item_id: int) -> bool:
@@ -145,7 +152,7 @@ class ItemsRepo:
                         (item_id,),
                     )
         finally:
-            self.invalidate()
+            self.changed()
         return changed
 
     async def latest(self, limit: int, regions: Collection[str] | None = None) -> list[Item]:
@@ -217,9 +224,39 @@ class ItemsRepo:
         bound the time a common word holds the database's one thread.
         """
         groups = text_groups(query) if isinstance(query, str) else query
+        if self._db.dialect == "postgres":
+            found = await self._postgres_matches(groups, region_code)
+        else:
+            found = await self._sqlite_matches(groups, region_code, offset)
+        if found is None:
+            return [], 0
+        candidates, total = found
+        moment = time.time() if now is None else now
+        half_weight = RECENCY_HALF_WEIGHT * 86400.0
+        ranked: list[tuple[float, int, int]] = []  # (blended rank, -published_at, -id)
+        for item_id, rank, published_at in candidates:
+            age = max(0.0, moment - published_at)
+            ranked.append((rank / (1.0 + age / half_weight), -published_at, -item_id))
+        ranked.sort()
+        page = [-negative_id for _, _, negative_id in ranked[offset : offset + limit]]
+        if not page:
+            return [], total
+        rows = await self._db.fetchall(
+            f"SELECT {_ITEM_COLUMNS} FROM visible_items "
+            f"WHERE id IN ({', '.join('?' * len(page))})",
+            tuple(page),
+        )
+        by_id = {row["id"]: _item(row) for row in rows}
+        return [by_id[item_id] for item_id in page if item_id in by_id], total
+
+    async def _sqlite_matches(
+        self, groups: Sequence[Collection[str]], region_code: str | None, offset: int
+    ) -> tuple[list[tuple[int, float, int]], int] | None:
+        """The newest SEARCH_CANDIDATES matches in FTS5's index (migration 0016) as (id,
+        relevance, published_at), lower relevance better, and how many there are."""
         expression = match_expression(groups, region_code)
         if expression is None:
-            return [], 0
+            return None
         # Among the newest items when the words are found often enough there (ranking reads
         # every row of each term in its table: see migration 0012), else among all.
         for table in ("items_recent", "items_index"):
@@ -231,14 +268,12 @@ class ItemsRepo:
             total = int(row[0]) if row else 0
             if total >= RECENT_ENOUGH:
                 break
+        candidates: list[tuple[int, float, int]] = []
         if total == 0 or offset >= total:
-            return [], total
+            return candidates, total
         # Ranked a chunk at a time, newest first: each statement holds the database's one
         # thread for a millisecond or two, and whatever else is waiting for it (a /latest)
         # goes between two chunks instead of after the whole search.
-        moment = time.time() if now is None else now
-        half_weight = RECENCY_HALF_WEIGHT * 86400.0
-        ranked: list[tuple[float, int, int]] = []  # (blended rank, -published_at, -id)
         below, seen = 2**63 - 1, 0
         while seen < total:
             rows = await self._db.fetchall(
@@ -252,22 +287,31 @@ class ItemsRepo:
                 break
             seen += len(rows)
             below = min(int(row[0]) for row in rows)
-            for item_id, rank, published_at in rows:
-                if published_at is None:
-                    continue  # not for readers (the index follows items, so: never)
-                age = max(0.0, moment - published_at)
-                ranked.append((rank / (1.0 + age / half_weight), -published_at, -item_id))
-        ranked.sort()
-        page = [-negative_id for _, _, negative_id in ranked[offset : offset + limit]]
-        if not page:
-            return [], total
+            candidates += [
+                (item_id, rank, published_at)
+                for item_id, rank, published_at in rows
+                if published_at is not None  # not for readers (the index follows items: never)
+            ]
+        return candidates, total
+
+    async def _postgres_matches(
+        self, groups: Sequence[Collection[str]], region_code: str | None
+    ) -> tuple[list[tuple[int, float, int]], int] | None:
+        """The same from PostgreSQL's index (a tsvector of the same lemmas, the title weighing
+        thrice the body): ts_rank, negated so that lower is better as with bm25."""
+        expression = ts_query(groups)
+        if expression is None:
+            return None
+        region_sql, params = ("AND region_code = ? ", (region_code,)) if region_code else ("", ())
         rows = await self._db.fetchall(
-            f"SELECT {_ITEM_COLUMNS} FROM visible_items "
-            f"WHERE id IN ({', '.join('?' * len(page))})",
-            tuple(page),
+            "SELECT id, -ts_rank('{0, 0, 0.3333, 1}', search, query), published_at "
+            "FROM items, to_tsquery('simple', ?) AS query "
+            f"WHERE retracted_at IS NULL AND search @@ query {region_sql}"
+            "ORDER BY id DESC LIMIT ?",
+            (expression, *params, SEARCH_CANDIDATES),
         )
-        by_id = {row["id"]: _item(row) for row in rows}
-        return [by_id[item_id] for item_id in page if item_id in by_id], total
+        candidates = [(int(row[0]), float(row[1]), int(row[2])) for row in rows]
+        return candidates, len(candidates)
 
     async def get(self, item_id: int) -> Item | None:
         """Any item, retracted ones too: for editors and the delivery worker, who must know
@@ -340,15 +384,15 @@ class Storage:
         self.items = ItemsRepo(db)
         self.chats = ChatsRepo(db)
         self.subscriptions = SubscriptionsRepo(db)
-        self.outbox = OutboxRepo(db, self.items.invalidate, self.subscriptions.invalidate)
+        self.outbox = OutboxRepo(db, self.items.changed, self.subscriptions.changed)
         self.leases = LeasesRepo(db)
         self.sources = SourcesRepo(db)
         self.roles = RolesRepo(db)
         self.audit = AuditRepo(db)
         self.people = PeopleRepo(db)
         self.members = MembersRepo(db)
-        self.editorial = EditorialRepo(db, self.items.invalidate)
-        self.events = EventsRepo(db, self.items.invalidate)
+        self.editorial = EditorialRepo(db, self.items.changed)
+        self.events = EventsRepo(db, self.items.changed)
         self.stats = StatsRepo(db)
         self.ops = OpsRepo(db)
         self.chat_settings = ChatSettingsRepo(db, self.items.visible_many)

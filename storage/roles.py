@@ -57,13 +57,14 @@ def data_json(data: Mapping[str, Any]) -> str:
 class RolesRepo:
     """Grants of roles. A user's roles are read for many updates (every filter that asks
     "is this an editor?"), so they are cached per user and role until a grant or revoke
-    through this repository; the bot's process is its database's only writer (see README)."""
+    through this repository, here or (PostgreSQL) in another process (storage.db)."""
 
     _CACHE_SIZE = 50_000
 
     def __init__(self, db: Database) -> None:
         self._db = db
         self._regions: dict[tuple[int, Role], frozenset[str]] = {}
+        db.on_change("roles", lambda key: self._forget(int(key)) if key else self._regions.clear())
 
     def _forget(self, user_id: int) -> None:
         for role in Role:
@@ -78,6 +79,7 @@ class RolesRepo:
             yield
         finally:
             self._forget(user_id)
+            self._db.broadcast("roles", str(user_id))
 
     async def grant(self, user_id: int, role: Role, regions: Iterable[str], by: int) -> set[str]:
         """Give `role` for `regions` ("UA" for all); returns the regions newly granted. A region

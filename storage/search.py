@@ -54,3 +54,17 @@ def match_expression(
     if region_code is not None:
         expression = f'region : "{region_token(region_code)}" AND {expression}'
     return expression
+
+
+def ts_query(groups: Sequence[Collection[str]]) -> str | None:
+    """The same query for PostgreSQL's `to_tsquery('simple', …)`: every group (AND), any
+    term of it (OR). Terms are letters and digits only, so nothing typed is read as syntax."""
+    parts: list[str] = []
+    for group in groups[:MAX_WORDS]:
+        terms = sorted({term for term in group if _TERM.fullmatch(term)})
+        if not terms:
+            continue
+        part = f"({' | '.join(terms)})" if len(terms) > 1 else terms[0]
+        if part not in parts:
+            parts.append(part)
+    return " & ".join(parts) if parts else None

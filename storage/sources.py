@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import time
 
-import aiosqlite
-
-from storage.db import Database
+from storage.db import Database, Row
 from storage.models import Source
 
 _COLUMNS = (
@@ -16,7 +14,7 @@ _COLUMNS = (
 )
 
 
-def _source(row: aiosqlite.Row) -> Source:
+def _source(row: Row) -> Source:
     return Source(
         id=row["id"],
         url=row["url"],

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import aiosqlite
-
+from storage.db import Connection, Dialect
+from storage.lemmas import index_terms
 from storage.models import NewItem, to_timestamp
 
 TITLE_LIMIT = 300  # characters of a stored title (as jobs.parsing cuts a feed's)
@@ -14,49 +14,65 @@ def capped(text: str, limit: int = TITLE_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def search_columns(dialect: Dialect, title: str, summary: str | None = None) -> dict[str, str]:
+    """What PostgreSQL's search index reads beside a title (and a body) being written: their
+    lemmas (storage.lemmas). SQLite's triggers make these themselves (migration 0016)."""
+    if dialect != "postgres":
+        return {}
+    columns = {"search_title": index_terms(title)}
+    if summary is not None:
+        columns["search_body"] = index_terms(summary)
+    return columns
+
+
 async def insert_item(
-    connection: aiosqlite.Connection, item: NewItem, now: float, *, skip_duplicate: bool = False
+    connection: Connection,
+    item: NewItem,
+    now: float,
+    *,
+    dialect: Dialect,
+    skip_duplicate: bool = False,
 ) -> int | None:
     """Insert an item; with `skip_duplicate`, a story already stored gives None instead."""
-    verb = "INSERT OR IGNORE" if skip_duplicate else "INSERT"
+    title = capped(item.title)  # every way in (feeds, editors, events) stores it bounded
+    values: dict[str, object] = {
+        "region_code": item.region_code,
+        "kind": item.kind.value,
+        "title": title,
+        "summary": item.summary,
+        "url": item.url,
+        "source_name": item.source_name,
+        "published_at": to_timestamp(item.published_at),
+        "created_at": int(now),
+        "source_id": item.source_id,
+        "guid": item.guid,
+        "canonical_url": item.canonical_url,
+        "title_key": item.title_key,
+        "day": item.day,
+        "author_id": item.author_id,
+        "body_html": item.body_html,
+        "reminder": int(item.reminder),
+        "event_id": item.event_id,
+        "cancellation": int(item.cancellation),
+        "photo": item.photo,
+        **search_columns(dialect, title, item.summary),
+    }
+    conflict = " ON CONFLICT DO NOTHING" if skip_duplicate else ""
     cursor = await connection.execute(
-        f"{verb} INTO items (region_code, kind, title, summary, url, source_name, published_at, "
-        "created_at, source_id, guid, canonical_url, title_key, day, author_id, body_html, "
-        "reminder, event_id, cancellation, photo) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            item.region_code,
-            item.kind.value,
-            capped(item.title),  # every way in (feeds, editors, events) stores it bounded
-            item.summary,
-            item.url,
-            item.source_name,
-            to_timestamp(item.published_at),
-            int(now),
-            item.source_id,
-            item.guid,
-            item.canonical_url,
-            item.title_key,
-            item.day,
-            item.author_id,
-            item.body_html,
-            int(item.reminder),
-            item.event_id,
-            int(item.cancellation),
-            item.photo,
-        ),
+        f"INSERT INTO items ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})"
+        f"{conflict} RETURNING id",
+        tuple(values.values()),
     )
-    inserted = cursor.rowcount > 0
-    item_id = cursor.lastrowid
+    row = await cursor.fetchone()
     await cursor.close()
-    return item_id if inserted and item_id else None
+    return int(row[0]) if row else None
 
 
 NATIONAL = "UA"  # the "all Ukraine" region code
 
 
 async def enqueue_deliveries(
-    connection: aiosqlite.Connection, item_id: int, region_code: str, priority: int, now: float
+    connection: Connection, item_id: int, region_code: str, priority: int, now: float
 ) -> int:
     """One delivery per active chat subscribed to the item's region or to all Ukraine; a
     national item goes to every chat that subscribed to anything. Returns how many."""

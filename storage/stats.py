@@ -150,7 +150,7 @@ class OpsRepo:
         if first is None:
             return {}
         rows = await self._db.fetchall(
-            "SELECT CAST((created_at - ?) / 3600 AS INTEGER) AS hour, status, count(*) "
+            f"SELECT {self._db.truncate('(created_at - ?) / 3600')} AS hour, status, count(*) "
             "FROM deliveries WHERE id >= ? AND created_at >= ? GROUP BY hour, status",
             (since, first, since),
         )

@@ -16,6 +16,7 @@ VARIABLES = (
     "BOT_TOKEN",
     "TELEGRAM_API_URL",
     "DATABASE_PATH",
+    "DATABASE_URL",
     "ADMIN_IDS",
     "TIMEZONE",
     "LOG_LEVEL",
@@ -63,6 +64,17 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.log_format == "text"
     assert settings.metrics_port is None and settings.metrics_host == "127.0.0.1"
     assert settings.health_max_delivery_age == 1800
+    assert settings.database_url is None and settings.database_target == Path("data/visnyk.db")
+
+
+def test_a_database_url_selects_postgresql_and_stays_secret(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url = "postgresql://visnyk:s3cret-pass@db.internal:5432/visnyk"
+    monkeypatch.setenv("DATABASE_URL", f" {url} ")
+    settings = load_settings()
+    assert settings.database_target == url
+    assert "s3cret-pass" not in repr(settings)
 
 
 def test_values_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -105,6 +117,7 @@ def test_dotenv_file_is_read(tmp_path: Path) -> None:
         ("FEED_PUSH_LIMIT", "0", "FEED_PUSH_LIMIT: "),
         ("FEED_PUSH_MAX_AGE_HOURS", "0", "FEED_PUSH_MAX_AGE_HOURS: "),
         ("FEEDS_ALLOW_PRIVATE", "maybe", "FEEDS_ALLOW_PRIVATE: "),
+        ("DATABASE_URL", "mysql://db/visnyk", "DATABASE_URL: a postgresql://"),
     ],
 )
 def test_malformed_settings_name_the_variable(
