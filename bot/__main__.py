@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         settings.log_level,
         log_sql=settings.log_sql,
         log_format=settings.log_format,
-        secrets=(settings.bot_token, settings.webhook_secret),
+        secrets=(settings.bot_token, settings.webhook_secret, settings.database_url),
     )
     from bot.app import run_bot
 
@@ -92,6 +92,13 @@ def copy_database(command: str, file: str, *, keep: int | None = None) -> int:
 
     settings = settings_or_exit()
     database = settings.database_path
+    if settings.database_url is not None:
+        print(
+            f"visnyk: DATABASE_URL is set: {command} PostgreSQL with "
+            + ("pg_dump --format=custom" if command == "backup" else "pg_restore --clean"),
+            file=sys.stderr,
+        )
+        return 2
     if keep is not None and keep < 1:
         print("visnyk: --keep must be at least 1", file=sys.stderr)
         return 2

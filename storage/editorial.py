@@ -213,7 +213,7 @@ class EditorialRepo:
         claimed (deleted when `retracted`, at `revision` otherwise)."""
         if not ids:
             return 0
-        needs = "1" if retracted else "d.revision < ?"
+        needs = "1 = 1" if retracted else "d.revision < ?"
         params: tuple[object, ...] = tuple(ids) + (() if retracted else (revision or 0,))
         row = await self._db.fetchone(
             f"SELECT count(*) FROM deliveries AS d WHERE d.id IN ({', '.join('?' * len(ids))}) "

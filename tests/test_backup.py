@@ -20,11 +20,11 @@ from tests.test_entrypoint import ROOT, start_bot
 READERS = tuple(range(8001, 8241))  # 240 chats: eight seconds of broadcast at 30 a second
 
 
-async def bot_cli(database: Path, *args: str) -> tuple[int, str, str]:
+async def bot_cli(database: Path, *args: str, **more: str) -> tuple[int, str, str]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         *("-m", "bot", *args),
-        env={**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_PATH": str(database)},
+        env={**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_PATH": str(database), **more},
         cwd=database.parent,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
@@ -160,3 +160,17 @@ async def test_restore_refuses_a_damaged_file_and_a_newer_schema(tmp_path: Path)
     assert not files(tmp_path, "*.before-restore-*")  # nothing was touched
     status, _output, errors = await bot_cli(tmp_path / "missing.db", "backup", str(future))
     assert status == 1 and "no such database" in errors
+
+
+async def test_backup_and_restore_point_a_postgresql_user_to_its_own_tools(
+    tmp_path: Path,
+) -> None:
+    """These commands copy SQLite's file; with DATABASE_URL they say what to use instead, and
+    never print the URL's password."""
+    url = "postgresql://visnyk:pa55word@db.internal:5432/visnyk"
+    for command, tool in (("backup", "pg_dump"), ("restore", "pg_restore")):
+        status, out, err = await bot_cli(tmp_path / "v.db", command, "x.db", DATABASE_URL=url)
+        assert status == 2 and out == ""
+        assert err.strip().startswith(f"visnyk: DATABASE_URL is set: {command} PostgreSQL with")
+        assert tool in err and "pa55word" not in err
+    assert not (tmp_path / "x.db").exists() and not (tmp_path / "v.db").exists()
