@@ -26,8 +26,18 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# The suite on SQLite, then again on PostgreSQL when its server binaries are here (a throwaway
+# cluster: tests/postgres.py). VISNYK_REQUIRE_POSTGRES=1 (CI) makes their absence a failure.
 unit: $(STAMP)
 	$(BIN)/python -m pytest
+	@if $(BIN)/python -m tests.postgres --check >/dev/null; then \
+		echo "PostgreSQL leg:"; \
+		VISNYK_TEST_DATABASE=postgres $(BIN)/python -m pytest -m "not sqlite_only"; \
+	elif [ "$$VISNYK_REQUIRE_POSTGRES" = 1 ]; then \
+		$(BIN)/python -m tests.postgres --check; exit 1; \
+	else \
+		echo "PostgreSQL leg not run: $$($(BIN)/python -m tests.postgres --check)"; \
+	fi
 
 bench: $(STAMP)
 	$(BIN)/python bench/updates.py

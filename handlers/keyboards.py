@@ -75,7 +75,11 @@ CALLBACK_DATA_LIMIT = 64  # bytes
 
 
 def fits(callback_data: CallbackData) -> bool:
-    return len(callback_data.pack().encode()) <= CALLBACK_DATA_LIMIT
+    try:
+        packed = callback_data.pack()  # aiogram refuses (ValueError) past Telegram's limit
+    except ValueError:
+        return False
+    return len(packed.encode()) <= CALLBACK_DATA_LIMIT
 
 
 def page_keyboard(

@@ -276,8 +276,11 @@ class DeliveryWorker:
                 log.info("delivery worker %s holds the lease", self.owner)
                 return True
             if not announced and holder is not None:
-                log.warning(
-                    "another process (%s) is delivering from this database; waiting", holder[0]
+                # On PostgreSQL several processes are the plan: one sends, the others stand by.
+                log.log(
+                    logging.INFO if self.store.db.shared else logging.WARNING,
+                    "another process (%s) is delivering from this database; waiting",
+                    holder[0],
                 )
                 announced = True
             with contextlib.suppress(TimeoutError):

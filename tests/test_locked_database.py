@@ -9,6 +9,8 @@ import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import pytest
+
 from infra.settings import Settings
 from jobs.delivery import DeliveryLimits
 from sandbox import BotAPISandbox
@@ -16,6 +18,8 @@ from storage.db import Database
 from storage.models import DeliveryStatus
 from storage.repositories import Storage
 from tests.test_delivery import delivering, news, subscribe
+
+pytestmark = pytest.mark.sqlite_only  # SQLite's own write lock
 
 CHATS = range(4000, 4040)
 BUSY_TIMEOUT = 1.0  # the bot's is 5 s; the same, five times faster

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import sqlite3
 import threading
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -25,6 +24,7 @@ from storage.members import Member, MemberFields, MemberStatus
 from storage.repositories import Storage
 from storage.roles import Role
 from tests.client import ADMIN_ID, USER_ID, BotClient
+from tests.raw import raw_execute
 from tests.test_events import announce
 
 LVIV = "UA-46"
@@ -323,9 +323,7 @@ async def test_a_member_deleted_while_the_file_was_checked_changes_nothing(
 
     def read_while_deleted(*args: object, **kwargs: object) -> object:
         result = checked(*args, **kwargs)  # type: ignore[arg-type]
-        with sqlite3.connect(settings.database_path) as connection:  # another writer
-            connection.execute("PRAGMA foreign_keys = ON")
-            connection.execute("DELETE FROM members WHERE id = ?", (gone.id,))
+        raw_execute(settings, "DELETE FROM members WHERE id = ?", (gone.id,))  # another writer
         return result
 
     monkeypatch.setattr(handlers.members.bulk, "read_import", read_while_deleted)

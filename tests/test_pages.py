@@ -127,6 +127,19 @@ async def test_search_pages_carry_their_words_and_region(
     assert "Чернігівщина: дорога ремонт" in found.plain_text
 
 
+async def test_search_pages_of_many_long_words_keep_those_that_fit_a_button(
+    client: BotClient, store: Storage
+) -> None:
+    """Telegram's 64 bytes of callback data hold three of these five long words: the pages
+    go on with those, instead of the answer failing."""
+    words = "реконструкція гідроелектростанції модернізація телекомунікацій електрифікація"
+    await add_news(store, 12, title=words)
+    [found] = await client.send(f"/search {words}")
+    assert "Сторінка 1 з 2" in found.plain_text and len(numbers(found)) == 10
+    await pressed(client, found, "▶️")
+    assert "Сторінка 2 з 2" in found.plain_text and len(numbers(found)) == 2
+
+
 async def test_stale_or_crafted_page_buttons_are_answered(
     client: BotClient, store: Storage
 ) -> None:

@@ -7,6 +7,7 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -210,6 +211,7 @@ async def test_a_reader_finds_news_by_the_words_they_would_say(
     assert "Нічого не знайдено" in gone.plain_text
 
 
+@pytest.mark.sqlite_only  # SQLite's two FTS5 tables (migration 0016)
 async def test_common_words_rank_among_the_newest_items_and_stay_in_step(
     store: Storage,
 ) -> None:

@@ -11,6 +11,7 @@ import pytest
 from storage.db import Database, DatabaseError, Migration, load_migrations
 from storage.models import ChatType, ItemKind, NewItem
 from storage.repositories import Storage
+from tests.raw import INTEGRITY_ERRORS
 
 T0 = datetime(2025, 11, 12, 12, 0, tzinfo=UTC)
 
@@ -85,18 +86,18 @@ async def test_latest_sees_every_write_through_the_repository(store: Storage) ->
     await store.items.add(NewItem("UA-74", "Друга", T0 + timedelta(minutes=1)))
     assert [item.title for item in await store.items.latest(5)] == ["Друга", "Перша"]
     # A read while a failing batch is open must not leave its rows in the cache.
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(INTEGRITY_ERRORS):
         await store.items.add_many([NewItem("UA-74", "Третя", T0), NewItem("UA-99", "Ні", T0)])
     assert [item.title for item in await store.items.latest(5)] == ["Друга", "Перша"]
 
 
 async def test_items_need_a_known_region_and_a_title(store: Storage) -> None:
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(INTEGRITY_ERRORS):
         await store.items.add(NewItem("UA-99", "Нікуди", T0))
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(INTEGRITY_ERRORS):
         await store.items.add(NewItem("UA-74", "", T0))
     # A failed batch stores none of its items.
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(INTEGRITY_ERRORS):
         await store.items.add_many([NewItem("UA-74", "Так", T0), NewItem("UA-99", "Ні", T0)])
     assert await store.items.count() == 0
 
