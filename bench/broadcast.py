@@ -20,6 +20,10 @@ a fresh temporary database per phase, and the sandbox is reset before each phase
   increase during it.
 
 Usage: python bench/broadcast.py [--phase all|limit|paid|outbox] [--subscribers N]
+                                [--database-url postgresql://user@host:port/db]
+
+With --database-url, each phase's store is a new database on that PostgreSQL server instead
+of SQLite's file (dropped afterwards); the first line says which engine the figures are of.
 """
 
 from __future__ import annotations
@@ -35,7 +39,6 @@ import os
 import resource
 import signal
 import sys
-import tempfile
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -44,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from databases import engine_line, fresh_database  # bench/databases.py, beside this script
 
 from bot.factory import build_bot, build_delivery, freeze_startup_objects, open_storage
 from infra.settings import Settings
@@ -62,7 +66,7 @@ CHUNK = 10_000  # subscriptions per subscribe_many call (keeps the setup's memor
 DEFAULT_SUBSCRIBERS = {"limit": 3_000, "paid": 20_000, "outbox": 100_000}
 LIMIT_TARGET = 0.97  # of 30 msg/s
 PAID_TARGET = 0.97  # of 1000 msg/s
-OUTBOX_SECONDS = 2.0
+OUTBOX_SECONDS = 2.0  # for 100,000 subscribers; in proportion above that (1,000,000: 20 s)
 
 
 @dataclass
@@ -158,18 +162,35 @@ def max_rss_kib() -> int:
 # --- the store ---------------------------------------------------------------------------------
 
 
-def settings_for(folder: str, url: str = "http://127.0.0.1:9") -> Settings:
+def settings_for(database: dict[str, Any], url: str = "http://127.0.0.1:9") -> Settings:
+    """Settings over `database` (bench/databases.py: SQLite's file, or a PostgreSQL URL)."""
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
         telegram_api_url=url,
-        database_path=Path(folder) / "bench.db",
+        **database,
     )
 
 
 async def add_subscribers(store: Storage, count: int) -> list[int]:
-    """`count` private chats (one executemany), each subscribed to REGION."""
+    """`count` private chats, each subscribed to REGION (setup, not measured: on PostgreSQL
+    made by the server itself, a row at a time over the wire would take minutes)."""
     chat_ids = range(FIRST_CHAT, FIRST_CHAT + count)
     now = int(time.time())
+    if store.db.dialect == "postgres":
+        last = FIRST_CHAT + count - 1
+        async with store.db.transaction() as connection:
+            await connection.execute(
+                "INSERT INTO chats (id, type, title, language, active, created_at, updated_at) "
+                "SELECT n, 'private', NULL, 'uk', 1, ?, ? FROM generate_series(?, ?) AS n",
+                (now, now, FIRST_CHAT, last),
+            )
+            await connection.execute(
+                "INSERT INTO subscriptions (chat_id, region_code, created_at) "
+                "SELECT n, ?, ? FROM generate_series(?, ?) AS n",
+                (REGION, now, FIRST_CHAT, last),
+            )
+        await store.db.execute("ANALYZE")
+        return list(chat_ids)
     rows: Iterable[tuple[int, int, int]] = ((chat_id, now, now) for chat_id in chat_ids)
     async with store.db.transaction() as connection:
         await connection.executemany(
@@ -271,12 +292,13 @@ async def broadcast(
     subscribers: int,
     limits: DeliveryLimits,
     profile: str | None,
+    server_url: str | None,
 ) -> Broadcast:
     """Reset the sandbox; a fresh store of `subscribers`; publish one item; wait until sent."""
     await sandbox_call(http, url, "POST", "reset")
     await sandbox_call(http, url, "POST", "limits", {"enabled": True})
-    with tempfile.TemporaryDirectory() as folder:
-        settings = settings_for(folder, url)
+    with fresh_database(server_url) as database:
+        settings = settings_for(database, url)
         store = await open_storage(settings)
         bot = build_bot(settings, token=SANDBOX_TOKEN, retry=False)
         try:
@@ -390,9 +412,14 @@ def paid_figures(result: Broadcast) -> list[Figure]:
 # --- the outbox phase --------------------------------------------------------------------------
 
 
-async def outbox_child(database: Path, subscribers: int) -> dict[str, Any]:
+async def outbox_child(database: str, subscribers: int) -> dict[str, Any]:
     """In a fresh process, over a store already holding the subscribers: one timed publish."""
-    store = await open_storage(settings_for(str(database.parent)))
+    target = (
+        {"database_url": database}
+        if database.startswith("postgresql://")
+        else {"database_path": Path(database)}
+    )
+    store = await open_storage(settings_for(target))
     try:
         gc.collect()
         peak_before = max_rss_kib()  # the imports' and the open's
@@ -418,10 +445,10 @@ async def outbox_child(database: Path, subscribers: int) -> dict[str, Any]:
     }
 
 
-async def run_outbox_phase(subscribers: int) -> dict[str, Any]:
+async def run_outbox_phase(subscribers: int, server_url: str | None) -> dict[str, Any]:
     """A fresh store of `subscribers` made here, then the publish in a child process."""
-    with tempfile.TemporaryDirectory() as folder:
-        settings = settings_for(folder)
+    with fresh_database(server_url) as database:
+        settings = settings_for(database)
         store = await open_storage(settings)
         try:
             await add_subscribers(store, subscribers)
@@ -430,7 +457,7 @@ async def run_outbox_phase(subscribers: int) -> dict[str, Any]:
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             str(SCRIPT),
-            *("--child", "outbox", "--database", str(settings.database_path)),
+            *("--child", "outbox", "--database", str(settings.database_target)),
             *("--subscribers", str(subscribers)),
             cwd=ROOT,
             stdout=asyncio.subprocess.PIPE,
@@ -446,6 +473,7 @@ async def run_outbox_phase(subscribers: int) -> dict[str, Any]:
 
 def outbox_figures(result: dict[str, Any]) -> list[Figure]:
     seconds = float(result["seconds"])
+    limit = OUTBOX_SECONDS * max(1.0, result["subscribers"] / 100_000)
     complete = result["deliveries"] == result["pending"] == result["subscribers"]
     peak, peak_before = result["peak_kib"], result["peak_before_kib"]
     rss_before, publish_peak = result["rss_before_kib"], result["publish_peak_kib"]
@@ -461,10 +489,10 @@ def outbox_figures(result: dict[str, Any]) -> list[Figure]:
     where = "publish" if peak > peak_before else "imports/open"
     return [
         Figure(
-            f"publish / {OUTBOX_SECONDS:.0f} s",
-            f"{seconds / OUTBOX_SECONDS:.3f}",
+            f"publish / {limit:.0f} s",
+            f"{seconds / limit:.3f}",
             f"{seconds:.3f} s for {result['deliveries']} deliveries (target < 1)",
-            seconds < OUTBOX_SECONDS and complete,
+            seconds < limit and complete,
         ),
         Figure(
             "peak RSS of the process",
@@ -497,6 +525,7 @@ async def run(args: argparse.Namespace) -> bool:
         f"the "
         f"delivery worker here; {os.cpu_count()} CPUs; phases: {', '.join(phases)}"
     )
+    print(engine_line(args.database_url))
     sys.stdout.flush()
     figures: list[Figure] = []
     process: asyncio.subprocess.Process | None = None
@@ -507,7 +536,13 @@ async def run(args: argparse.Namespace) -> bool:
                 if "limit" in phases:
                     limits = DeliveryLimits()
                     result = await broadcast(
-                        http, process, url, counts["limit"], limits, profile_path(args, "limit")
+                        http,
+                        process,
+                        url,
+                        counts["limit"],
+                        limits,
+                        profile_path(args, "limit"),
+                        args.database_url,
                     )
                     found = limit_figures(result, limits.rate)
                     print_phase(
@@ -525,6 +560,7 @@ async def run(args: argparse.Namespace) -> bool:
                         counts["paid"],
                         DeliveryLimits(paid_broadcast=True),
                         profile_path(args, "paid"),
+                        args.database_url,
                     )
                     found = paid_figures(result)
                     print_phase(
@@ -535,7 +571,7 @@ async def run(args: argparse.Namespace) -> bool:
                     )
                     figures += found
         if "outbox" in phases:
-            found = outbox_figures(await run_outbox_phase(counts["outbox"]))
+            found = outbox_figures(await run_outbox_phase(counts["outbox"], args.database_url))
             print_phase(
                 f"outbox: publish one item to {counts['outbox']} subscribers "
                 "(a fresh child process)",
@@ -557,7 +593,7 @@ def profile_path(args: argparse.Namespace, phase: str) -> str | None:
 async def main_async(args: argparse.Namespace) -> None:
     if args.child == "outbox":
         subscribers = args.subscribers or DEFAULT_SUBSCRIBERS["outbox"]
-        print(json.dumps(await outbox_child(Path(args.database), subscribers)))
+        print(json.dumps(await outbox_child(args.database, subscribers)))
         return
     # SIGTERM as well as Ctrl-C unwinds through the finally that stops the sandbox.
     task = asyncio.current_task()
@@ -581,6 +617,12 @@ def main() -> None:
         metavar="PREFIX",
         help="cProfile this process during each broadcast into PREFIX-<phase>.prof "
         "(slows it down)",
+    )
+    parser.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="a PostgreSQL server (postgresql://user@host:port/db): each phase's store is a new "
+        "database there, dropped afterwards; without it, SQLite",
     )
     parser.add_argument("--child", choices=("outbox",), help=argparse.SUPPRESS)
     parser.add_argument("--database", help=argparse.SUPPRESS)  # the child's store

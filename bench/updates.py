@@ -22,6 +22,9 @@ too, also moves with whatever else the machine runs).
 What is measured is the code's cost, so Telegram's limits are off in the sandbox, and the bot's
 own pace (30 messages a second in all, one a second per chat) and per-user throttle are lifted
 to match; they are measured by bench/broadcast.py and bench/flood.py.
+
+With --database-url postgresql://user@host:port/db the store is a new database on that
+PostgreSQL server (dropped afterwards) instead of SQLite's file.
 """
 
 from __future__ import annotations
@@ -32,7 +35,6 @@ import contextlib
 import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -41,6 +43,7 @@ from typing import Any
 import aiohttp
 from aiogram import Dispatcher, Router
 from aiogram.types import Chat, Message, TelegramObject, Update, User
+from databases import engine_line, fresh_database  # bench/databases.py, beside this script
 
 from bot.factory import build_bot, build_dispatcher, freeze_startup_objects, open_storage, poll
 from bot.metrics import Metrics, UpdateMetrics
@@ -203,7 +206,14 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--updates", type=int, default=2000, help="updates per phase")
     parser.add_argument("--rounds", type=int, default=5, help="rounds of all phases")
+    parser.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="a PostgreSQL server (postgresql://user@host:port/db): the store is a new "
+        "database there, dropped afterwards; without it, SQLite",
+    )
     args = parser.parse_args()
+    print(engine_line(args.database_url))
     rates: dict[str, list[float]] = {name: [] for name in ("echo", *COMMANDS, METRICS_PHASE)}
     cpu: dict[str, list[float]] = {name: [] for name in rates}
 
@@ -213,11 +223,11 @@ async def main() -> None:
 
     process, url = await start_sandbox()
     try:
-        with tempfile.TemporaryDirectory() as folder:
+        with fresh_database(args.database_url) as database:
             settings = Settings(
                 _env_file=None,  # type: ignore[call-arg]
                 telegram_api_url=url,
-                database_path=Path(folder) / "bench.db",
+                **database,
                 throttle_burst=10_000,
                 throttle_rate=10_000,
             )
