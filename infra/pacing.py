@@ -172,6 +172,8 @@ class Pacer:
                 yield
             finally:
                 self._end_turn(paid, started)
+                if chat_id is not None and counted:
+                    self.chat_answered(chat_id, group=group)
         finally:
             self.active -= 1
 
@@ -312,6 +314,14 @@ class Pacer:
         if len(self._chats) >= self._FORGET_AFTER:
             self._chats = {chat: tat for chat, tat in self._chats.items() if tat > moment}
         self._chats[chat_id] = max(self._chats.get(chat_id, 0.0), moment) + interval
+
+    def chat_answered(self, chat_id: int | str, *, group: bool, now: float | None = None) -> None:
+        """The send to this chat was answered now. Telegram may have counted it as late as
+        this (a loaded machine, a slow network: the request left long after its turn), so the
+        chat's next send keeps its interval from here too."""
+        moment = self.now() if now is None else now
+        interval, _tolerance = self._chat_rule(group)
+        self._chats[chat_id] = max(self._chats.get(chat_id, 0.0), moment + interval)
 
     def flooded(
         self,

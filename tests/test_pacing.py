@@ -116,6 +116,25 @@ def test_a_chat_gets_a_short_burst_then_one_a_second() -> None:
     assert pacer.chat_delay(8, group=False, now=100.0) == 0  # another chat is free
 
 
+def test_a_send_answered_late_keeps_the_next_its_interval_from_the_answer() -> None:
+    """A request that left late (a loaded machine) may reach Telegram as late as its answer:
+    the chat's next send waits its interval from then, not from when its turn came."""
+    pacer = Pacer(PaceLimits(chat_interval=1.0, chat_burst=1, group_interval=3.0))
+    pacer.chat_sent(7, group=False, now=100.0)
+    pacer.chat_answered(7, group=False, now=100.8)
+    assert pacer.chat_delay(7, group=False, now=101.0) == pytest.approx(0.8)
+    assert pacer.chat_delay(7, group=False, now=101.8) == 0
+    pacer.chat_sent(-5, group=True, now=200.0)
+    pacer.chat_answered(-5, group=True, now=200.5)
+    assert pacer.chat_delay(-5, group=True, now=203.0) == pytest.approx(0.5)
+    # A burst answered at once keeps its burst: the answer moves nothing that was later.
+    burst = Pacer(PaceLimits(chat_interval=1.0, chat_burst=3))
+    for _ in range(3):
+        burst.chat_sent(9, group=False, now=100.0)
+    burst.chat_answered(9, group=False, now=100.05)
+    assert burst.chat_delay(9, group=False, now=100.0) == pytest.approx(1.0)
+
+
 def test_a_group_gets_twenty_a_minute_without_a_burst() -> None:
     pacer = Pacer(PaceLimits(group_interval=3.05))
     pacer.chat_sent(-5, group=True, now=10.0)
