@@ -3,7 +3,9 @@
 mutmut hands each mutant the tests that reached its function in the stats run; a pacer's or a
 repository's function is reached by nearly every test that sends something, and most of those
 cannot tell a broken pace from a good one. plan.toml names the files that can, and this keeps
-only their tests (`MUTANT_UNDER_TEST` says which mutant runs). Other runs are left alone.
+only their tests (`MUTANT_UNDER_TEST` says which mutant runs), quickest first: with `-x` a
+mutant ends at its first failing test, and most mutants are caught by a quick one. Other runs
+are left alone.
 """
 
 from __future__ import annotations
@@ -23,7 +25,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     files = tests_by_module().get(module)
     if files is None:
         return
+    from mutmut.state import state  # the stats run's durations, in this forked child
+
+    duration = state().duration_by_test
     keep = [item for item in items if item.nodeid.partition("::")[0] in files]
+    keep.sort(key=lambda item: duration.get(item.nodeid, 0.0))
     dropped = [item for item in items if item.nodeid.partition("::")[0] not in files]
     if dropped:
         config.hook.pytest_deselected(items=dropped)

@@ -33,6 +33,13 @@ async def until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
     raise TimeoutError(f"condition not met within {timeout} s")
 
 
+async def outcome(sandbox: BotAPISandbox, status: SentMessage, timeout: float = 5.0) -> str:
+    """The text of an editor's status message once it tells how the work ended (it starts
+    with ✅): a test then checks the numbers at once, instead of waiting for the right ones."""
+    await sandbox.wait_until(lambda: status.plain_text.startswith("✅"), timeout=timeout)
+    return status.plain_text
+
+
 @dataclass
 class BotClient:
     sandbox: BotAPISandbox

@@ -18,7 +18,7 @@ from storage.editorial import ItemState
 from storage.models import ChatType, DeliveryStatus
 from storage.repositories import Storage
 from storage.roles import Role
-from tests.client import ADMIN_ID, BotClient, running_bot
+from tests.client import ADMIN_ID, BotClient, outcome, running_bot
 from tests.test_delivery import Delivering, delivering, subscribe
 
 EDITOR = 4242
@@ -174,11 +174,12 @@ async def test_a_correction_edits_every_copy(
     _intro, preview = await editor.send("Bridge open again\nTraffic restored.", expect=2)
     client.sandbox.set_fault(11, ChatFault("blocked"))  # 11 blocked the bot meanwhile
     [status] = await editor.click(preview, "Correct")
+    assert f"Item № {item_id} is corrected; delivered copies to edit: 3" in status.plain_text
     assert preview.buttons == []  # pressed: the buttons go
     client.sandbox.release()
-    await client.sandbox.wait_until(lambda: "Could not edit: 1" in status.plain_text)
-    assert f"Item № {item_id} is corrected." in status.plain_text
-    assert "Copies with the corrected text: 2" in status.plain_text
+    report = await outcome(client.sandbox, status)
+    assert f"Item № {item_id} is corrected." in report
+    assert "Copies with the corrected text: 2" in report and "Could not edit: 1" in report
     [ukrainian] = client.sandbox.sent(12)
     assert "Bridge open again" in ukrainian.plain_text and "Терміново" in ukrainian.plain_text
     [english] = client.sandbox.sent(13)
@@ -203,8 +204,9 @@ async def test_a_retraction_deletes_every_copy(
     assert "Retract item" in confirm.plain_text
     [status] = await editor.click(confirm, "Retract")
     assert confirm.buttons == []  # pressed: the buttons go
-    await client.sandbox.wait_until(lambda: "Copies deleted: 2" in status.plain_text)
-    assert f"Item № {item_id} is retracted." in status.plain_text
+    report = await outcome(client.sandbox, status)
+    assert "Copies deleted: 2" in report
+    assert f"Item № {item_id} is retracted." in report
     for chat in (11, 12):
         [copy] = client.sandbox.sent(chat, include_deleted=True)
         assert copy.deleted
@@ -226,8 +228,8 @@ async def test_a_retraction_cancels_the_copies_not_sent_yet(
     await client.sandbox.wait_until(lambda: client.sandbox.errors[429] == 1)
     [confirm] = await editor.send(f"/retract {item_id}")
     [status] = await editor.click(confirm, "Retract")
-    await client.sandbox.wait_until(lambda: "Copies not sent, cancelled: 1" in status.plain_text)
-    assert "Copies deleted: 1" in status.plain_text
+    report = await outcome(client.sandbox, status)
+    assert "Copies not sent, cancelled: 1" in report and "Copies deleted: 1" in report
     counts = await store.outbox.counts(item_id)
     assert counts[DeliveryStatus.CANCELLED] == 1 and counts[DeliveryStatus.PENDING] == 0
     assert client.sandbox.sent(12) == []
@@ -292,9 +294,10 @@ async def test_a_retraction_reaches_the_copies_in_flight(
     await client.sandbox.wait_until(lambda: client.sandbox.held == len(SLOW))
     [confirm] = await editor.send(f"/retract {item_id}")
     [status] = await editor.click(confirm, "Retract")
+    assert f"Item № {item_id} is retracted; delivered copies to remove: 6" in status.plain_text
     assert (await store.outbox.counts(item_id))[DeliveryStatus.SENDING] == 6  # all in flight
     client.sandbox.release()
-    await client.sandbox.wait_until(lambda: "Copies deleted: 6" in status.plain_text, timeout=15)
+    assert "Copies deleted: 6" in await outcome(client.sandbox, status, timeout=15)
     for chat in SLOW:
         assert client.sandbox.sent(chat) == []  # each copy arrived, and was deleted
         assert len(client.sandbox.sent(chat, include_deleted=True)) == 1
@@ -313,11 +316,11 @@ async def test_a_correction_reaches_the_copies_in_flight(
     await editor.send(f"/correct {item_id}")
     _intro, preview = await editor.send("Meeting at 11", expect=2)
     [status] = await editor.click(preview, "Correct")
+    assert f"Item № {item_id} is corrected; delivered copies to edit: 6" in status.plain_text
     assert (await store.outbox.counts(item_id))[DeliveryStatus.SENDING] == 6  # all in flight
     client.sandbox.release()
-    await client.sandbox.wait_until(
-        lambda: "Copies with the corrected text: 6" in status.plain_text, timeout=30
-    )
+    report = await outcome(client.sandbox, status, timeout=30)
+    assert "Copies with the corrected text: 6" in report
     for chat in SLOW:
         [copy] = client.sandbox.sent(chat)
         assert "Meeting at 11" in copy.plain_text and "Meeting at 10" not in copy.plain_text
@@ -416,9 +419,8 @@ async def test_copies_older_than_48_hours_get_a_notice_instead_of_being_deleted(
     )
     [confirm] = await editor.send(f"/retract {item_id}")
     [status] = await editor.click(confirm, "Retract")
-    replaced = "Copies replaced with a notice: 2"
-    await client.sandbox.wait_until(lambda: replaced in status.plain_text)
-    assert "Copies deleted: 1" in status.plain_text
+    report = await outcome(client.sandbox, status)
+    assert "Copies replaced with a notice: 2" in report and "Copies deleted: 1" in report
     [young] = client.sandbox.sent(11, include_deleted=True)
     assert young.deleted
     for chat, notice in ((12, "Цю новину відкликала редакція."), (13, NOTICE_EN)):

@@ -16,7 +16,7 @@ from sandbox import BotAPISandbox
 from storage.models import ChatType
 from storage.repositories import Storage
 from storage.roles import Role
-from tests.client import ADMIN_ID, BotClient, running_bot
+from tests.client import ADMIN_ID, BotClient, outcome, running_bot
 from tests.test_delivery import Delivering, delivering, news, subscribe
 from tests.test_events import KYIV, in_days, labels, typed
 
@@ -84,9 +84,7 @@ async def test_a_correction_keeps_the_date_and_place_and_changes_the_event(
     _intro, preview = await editor.send("Толока в парку\nБеріть рукавиці", expect=2)
     assert typed(starts_at) in preview.plain_text and "📍 Ратуша" in preview.plain_text
     [status] = await editor.click(preview, "Correct")
-    await client.sandbox.wait_until(
-        lambda: "Copies with the corrected text: 4" in status.plain_text
-    )
+    assert "Copies with the corrected text: 4" in await outcome(client.sandbox, status)
     for chat in (11, 12):
         announcement, reminder = client.sandbox.sent(chat)
         for copy in (announcement, reminder):
@@ -123,9 +121,8 @@ async def test_reschedule_moves_the_event_its_reminders_and_every_copy(
     [_intro, preview] = await editor.click(place, "Keep the place", expect=2)
     assert typed(later) in preview.plain_text and "Філармонія" in preview.plain_text
     [status] = await editor.click(preview, "Reschedule")
-    await client.sandbox.wait_until(
-        lambda: "Copies with the corrected text: 1" in status.plain_text
-    )
+    report = await outcome(client.sandbox, status)
+    assert "Copies with the corrected text: 1" in report
     assert f"rescheduled to {typed(later)}" in status.plain_text
     assert "Reminders will come a day and an hour before the start." in status.plain_text
     [copy] = client.sandbox.sent(11)
@@ -145,9 +142,7 @@ async def test_reschedule_moves_the_event_its_reminders_and_every_copy(
     assert "The date stays." in place.plain_text
     [_intro, preview] = await editor.send("Оперний театр", expect=2)
     [status] = await editor.click(preview, "Reschedule")
-    await client.sandbox.wait_until(
-        lambda: "Copies with the corrected text: 1" in status.plain_text
-    )
+    assert "Copies with the corrected text: 1" in await outcome(client.sandbox, status)
     copy = client.sandbox.sent(11)[0]  # the announcement (then the answer to /events)
     assert (
         copy.edits == 2

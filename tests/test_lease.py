@@ -15,6 +15,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from infra.settings import Settings
 from jobs.delivery import LEASE_NAME, DeliveryLimits, _dead_local_owner
 from sandbox import BotAPISandbox
@@ -108,3 +110,29 @@ def test_only_a_vanished_process_of_this_machine_counts_as_dead() -> None:
     assert not _dead_local_owner(f"{host}:{os.getpid()}:abc")  # this very process
     assert not _dead_local_owner(f"another-host:{dead_pid()}:abc")  # cannot be checked
     assert not _dead_local_owner(f"{host}:not-a-pid:abc")
+
+
+def test_asking_after_a_live_holder_leaves_it_running() -> None:
+    """The check only asks (signal 0). The holder echoes a line: a signal that ends it is
+    delivered before it can read the next one, so an echo means it was left alone."""
+    echo = "import sys\nfor line in sys.stdin: print(line, end='', flush=True)"
+    with subprocess.Popen(
+        [sys.executable, "-c", echo], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    ) as holder:
+        assert holder.stdin is not None and holder.stdout is not None
+        assert not _dead_local_owner(f"{socket.gethostname()}:{holder.pid}:abc")
+        holder.stdin.write("still there?\n")
+        holder.stdin.flush()
+        assert holder.stdout.readline() == "still there?\n", "the check signalled the holder"
+        holder.stdin.close()
+
+
+def test_a_process_we_may_not_signal_is_alive(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another user's process answers kill(pid, 0) with EPERM: it exists, so its lease
+    stands. (Tests run as root here, which may signal anything, so the answer is staged.)"""
+
+    def refuse(pid: int, signal: int) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "kill", refuse)
+    assert not _dead_local_owner(f"{socket.gethostname()}:{dead_pid()}:abc")

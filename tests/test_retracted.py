@@ -13,7 +13,7 @@ from sandbox import BotAPISandbox, ChatFault, SentMessage
 from storage.db import Database, load_migrations
 from storage.models import DeliveryStatus, NewItem
 from storage.repositories import Storage
-from tests.client import ADMIN_ID, BotClient, running_bot
+from tests.client import ADMIN_ID, BotClient, outcome, running_bot
 from tests.test_delivery import delivering, subscribe
 from tests.test_events import KYIV, LVIV, announce
 
@@ -190,7 +190,7 @@ async def test_retracting_an_announcement_removes_its_delivered_reminders_too(
             admin = client.as_user(ADMIN_ID, language="en")
             [confirm] = await admin.send(f"/retract {await announcement_of(store, event_id)}")
             [status] = await admin.click(confirm, "Retract")
-            await sandbox.wait_until(lambda: "Copies deleted: 2" in status.plain_text)
+            assert "Copies deleted: 2" in await outcome(sandbox, status)
     assert sandbox.sent(8) == []
 
 

@@ -15,7 +15,7 @@ from domain.search import parse_search, query_groups
 from storage.db import Database, load_migrations
 from storage.models import NewItem
 from storage.repositories import SEARCH_CHUNK, Storage
-from storage.search import MAX_WORDS, match_expression, text_groups
+from storage.search import MAX_WORDS, match_expression, text_groups, ts_query
 from tests.client import BotClient
 
 MOMENT = datetime(2025, 11, 12, 10, 0, tzinfo=UTC)
@@ -43,6 +43,23 @@ def test_words_become_their_lemmas_and_nothing_typed_is_syntax() -> None:
     assert match_expression([frozenset({"рада"})], "UA-74") == (
         'region : "ua74" AND {title body} : ("рада")'
     )
+
+
+def test_postgresql_gets_the_same_query_and_nothing_typed_is_syntax() -> None:
+    """PostgreSQL's `to_tsquery` reads the same groups: every word (&), any of its terms (|)."""
+    assert ts_query(text_groups("Податків")) == "(податків | податок)"
+    assert ts_query(text_groups("податків рада")) == "(податків | податок) & (рад | рада | радии)"
+    assert ts_query([frozenset({"рада"}), frozenset({"рада"})]) == "рада"  # the same group once
+    # A group with nothing to look for is passed over, and the rest still counts.
+    assert ts_query([frozenset({"!"}), frozenset({"рада"})]) == "рада"
+    assert ts_query([frozenset({"рада", "&"})]) == "рада"
+    assert ts_query([]) is None
+    assert ts_query([frozenset({"|"})]) is None
+    groups = [frozenset({f"слово{n}"}) for n in range(MAX_WORDS + 3)]
+    assert ts_query(groups) == " & ".join(f"слово{n}" for n in range(MAX_WORDS))
+    injected = ts_query(text_groups("'; DROP TABLE items; -- ) | !"))
+    assert injected is not None and "drop" in injected
+    assert not set(injected) & set(";'-!:*")
 
 
 def test_place_names_match_the_regions_other_names() -> None:
