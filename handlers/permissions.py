@@ -42,6 +42,10 @@ class AdminCheck:
         self._clock = clock
         self._answers: dict[tuple[int, int], tuple[float, bool]] = {}  # -> (expires, admin)
 
+    def __len__(self) -> int:
+        """How many answers are kept: never more than `max_entries`."""
+        return len(self._answers)
+
     async def may_change(
         self, bot: Bot, chat: Chat, user: User | None, sender_chat: Chat | None = None
     ) -> bool:

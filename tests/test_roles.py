@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
+import pytest
 from aiogram.fsm.storage.base import StorageKey
 
 from bot.factory import open_storage
@@ -17,7 +19,10 @@ from tests.client import ADMIN_ID, BotClient
 EDITOR = 4242
 
 
-async def test_admin_grants_lists_and_revokes(client: BotClient, store: Storage) -> None:
+async def test_admin_grants_lists_and_revokes(
+    client: BotClient, store: Storage, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="visnyk.audit")
     admin = client.as_user(ADMIN_ID)
     [granted] = await admin.send(f"/grant {EDITOR} editor Львів, Херсонщина")
     assert (
@@ -44,6 +49,12 @@ async def test_admin_grants_lists_and_revokes(client: BotClient, store: Storage)
     assert f"Користувач {EDITOR} не має жодної ролі. Нічого не змінено." in nothing.plain_text
     actions = [entry.action for entry in await store.audit.recent(10)]
     assert actions.count("grant") == 2 and actions.count("revoke") == 1
+    logged = [(getattr(r, "user_id", None), getattr(r, "action", None)) for r in caplog.records]
+    assert logged.count((ADMIN_ID, "revoke")) == 1  # the operators' log has it too
+    [after] = await admin.send("/roles")
+    revoke_line = next(line for line in after.plain_text.splitlines() if "Знято роль" in line)
+    taken = f"Знято роль: {EDITOR} — редактор регіонів Львівщина, Херсонщина"
+    assert f"User{ADMIN_ID} ({ADMIN_ID}) · {taken}" in revoke_line
 
 
 async def test_wrong_arguments_and_own_rights(client: BotClient, store: Storage) -> None:

@@ -356,12 +356,14 @@ async def test_telegrams_no_is_kept_ten_seconds_and_its_yes_a_minute(
 async def test_a_full_admin_cache_forgets_the_expired_answers_first(
     sandbox: BotAPISandbox,
 ) -> None:
+    """A flood of distinct users never grows the cache past its bound."""
     now = [0.0]
     check = AdminCheck(max_entries=2, clock=lambda: now[0])
     group = Chat(id=GROUP_ID, type="supergroup", title="Громада")
     sandbox.add_chat(GROUP_ID, type="supergroup", title="Громада")
     users = {}
-    for user_id, status in ((601, "administrator"), (602, "member"), (603, "member")):
+    members = ((601, "administrator"), (602, "member"), (603, "member"), (604, "member"))
+    for user_id, status in members:
         sandbox.add_user(user_id, first_name=f"User{user_id}")
         sandbox.set_member(GROUP_ID, user_id, status)
         users[user_id] = User(id=user_id, is_bot=False, first_name=f"User{user_id}")
@@ -371,10 +373,16 @@ async def test_a_full_admin_cache_forgets_the_expired_answers_first(
     try:
         assert await check.may_change(bot, group, users[601])  # kept a minute
         assert not await check.may_change(bot, group, users[602])  # kept 10 s
-        now[0] = 20.0
+        now[0] = 10.0  # 602's answer ends now
         assert not await check.may_change(bot, group, users[603])  # full: 602 is forgotten
         assert await check.may_change(bot, group, users[601])  # still known: not asked
         assert sandbox.calls["getChatMember"] == 3
+        assert len(check) == 2
+        # Full again, and nothing has expired: the cache starts over rather than grow.
+        assert not await check.may_change(bot, group, users[604])
+        assert len(check) == 1
+        assert await check.may_change(bot, group, users[601])  # asked again
+        assert sandbox.calls["getChatMember"] == 5
     finally:
         await bot.session.close()
 
