@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 
 class BackgroundJobs:
@@ -14,8 +18,15 @@ class BackgroundJobs:
     def __init__(self) -> None:
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def start(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(work)
+    def start(
+        self,
+        work: Coroutine[Any, Any, None],
+        *,
+        failed: Callable[[], Awaitable[object]] | None = None,
+    ) -> None:
+        """Run `work`; should it fail, log it and await `failed()` (tell whoever waits for
+        the work's end), so that nobody is left waiting in silence."""
+        task = asyncio.create_task(_guarded(work, failed))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -28,3 +39,15 @@ class BackgroundJobs:
             task.cancel()
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=5)
+
+
+async def _guarded(
+    work: Coroutine[Any, Any, None], failed: Callable[[], Awaitable[object]] | None
+) -> None:
+    try:
+        await work
+    except Exception:
+        log.exception("a background job failed")
+        if failed is not None:
+            with contextlib.suppress(Exception):
+                await failed()

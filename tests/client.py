@@ -34,9 +34,10 @@ async def until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
 
 
 async def outcome(sandbox: BotAPISandbox, status: SentMessage, timeout: float = 5.0) -> str:
-    """The text of an editor's status message once it tells how the work ended (it starts
-    with ✅): a test then checks the numbers at once, instead of waiting for the right ones."""
-    await sandbox.wait_until(lambda: status.plain_text.startswith("✅"), timeout=timeout)
+    """The text of an editor's status message once it tells how the work ended (✅, or ⚠️
+    when it broke off): a test then checks the numbers at once, instead of waiting for the
+    right ones."""
+    await sandbox.wait_until(lambda: status.plain_text.startswith(("✅", "⚠️")), timeout=timeout)
     return status.plain_text
 
 

@@ -6,16 +6,25 @@ catalog gains these texts; subscribers speak Ukrainian.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from typing import cast
 
 import pytest
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.methods import DeleteMessage, EditMessageText, TelegramMethod
 
+import handlers.editors.changes
+import handlers.editors.copies
 import handlers.editors.push
 from handlers.editors.keyboards import EditorAction, EditorCb
+from infra.pacing import PaceLimits, Pacer
 from infra.settings import Settings
+from jobs.editing import DELETE_WINDOW, retract_copies
 from sandbox import BotAPISandbox, ChatFault, SentMessage
-from storage.editorial import ItemState
-from storage.models import ChatType, DeliveryStatus
+from storage.editorial import DeliveredCopy, ItemState
+from storage.models import ChatType, CopyChange, DeliveryStatus
 from storage.repositories import Storage
 from storage.roles import Role
 from tests.client import ADMIN_ID, BotClient, outcome, running_bot
@@ -276,6 +285,31 @@ async def send_push(editor: BotClient, region_label: str, text: str) -> tuple[in
     return int(status.plain_text.split("№")[1].split()[0]), status
 
 
+async def test_a_correction_or_retraction_that_breaks_off_says_so(
+    client: BotClient, store: Storage, worker: Delivering, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The editor is never left with "editing copies…" for good: a failure half-way ends the
+    status message with a warning and the way to see where the copies stand."""
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(handlers.editors.copies, "correct_copies", broken)
+    monkeypatch.setattr(handlers.editors.changes, "retract_copies", broken)
+    await subscribe(store, 11, LVIV)
+    editor = await editor_of(client, store, LVIV)
+    item_id = await push(editor, "Lviv", "Bridge closed")
+    await editor.send(f"/correct {item_id}")
+    _intro, preview = await editor.send("Bridge open", expect=2)
+    [status] = await editor.click(preview, "Correct")
+    warning = f"⚠️ Item № {item_id}: something went wrong, and not every copy may be changed."
+    assert (await outcome(client.sandbox, status)).startswith(warning)
+    assert f"/report {item_id} shows where they stand." in status.plain_text
+    [confirm] = await editor.send(f"/retract {item_id}")
+    [status] = await editor.click(confirm, "Retract")
+    assert (await outcome(client.sandbox, status)).startswith(warning)
+
+
 SLOW = range(31, 37)  # subscribers whose copies Telegram holds until the test releases them
 
 
@@ -470,3 +504,66 @@ async def test_retract_and_correct_check_the_editors_regions_at_every_step(
     item = await store.items.get(item_id)
     assert item is not None and item.title == "Stays as it is"
     assert (await store.editorial.states([item_id]))[item_id] == ItemState(0, retracted=False)
+
+
+class Chats:
+    """Telegram's deleteMessage and editMessageText, as jobs.editing calls them: each call is
+    recorded; in `undeletable` chats a deletion is refused as Telegram refuses it for a message
+    it no longer lets the bot delete; `closed` chats (the bot was blocked) refuse everything."""
+
+    def __init__(self, undeletable: set[int], closed: set[int]) -> None:
+        self.undeletable, self.closed = undeletable, closed
+        self.calls: list[tuple[str, int]] = []
+
+    def _answer(self, method: TelegramMethod[bool], chat_id: int) -> bool:
+        if chat_id in self.closed:
+            raise TelegramForbiddenError(method, "Forbidden: bot was blocked by the user")
+        if isinstance(method, DeleteMessage) and chat_id in self.undeletable:
+            raise TelegramBadRequest(method, "Bad Request: message can't be deleted for everyone")
+        return True
+
+    async def delete_message(self, chat_id: int, message_id: int) -> bool:
+        self.calls.append(("delete", chat_id))
+        return self._answer(DeleteMessage(chat_id=chat_id, message_id=message_id), chat_id)
+
+    async def edit_message_text(self, text: str, chat_id: int, message_id: int, **_: str) -> bool:
+        self.calls.append(("edit", chat_id))
+        method = EditMessageText(text=text, chat_id=chat_id, message_id=message_id)
+        return self._answer(cast(TelegramMethod[bool], method), chat_id)
+
+
+async def test_a_retraction_deletes_what_it_may_and_replaces_the_rest_with_the_notice() -> None:
+    """Younger than DELETE_WINDOW: deleted (refused: the notice instead); as old or older: the
+    notice. A deletion is not a message: a group's pace does not hold it up."""
+    sent = 1_000_000.0
+    old, young = sent, sent + 1
+    chats = Chats(undeletable={-12}, closed={-14, -16})
+    copies = [
+        DeliveredCopy(-11, 1, "uk", old),  # exactly DELETE_WINDOW old: too old to delete
+        DeliveredCopy(-15, 2, "en", young),
+        DeliveredCopy(-12, 3, "uk", young),  # Telegram refuses the deletion
+        DeliveredCopy(-14, 4, "uk", young),  # blocked: nothing can be done
+        DeliveredCopy(-16, 5, "uk", old),  # blocked: the notice fails
+    ]
+    pacer = Pacer(PaceLimits(rate=1000, chat_interval=60.0, group_interval=60.0))
+    pacer.chat_sent(-15, group=True)  # a copy went to -15 a moment ago
+    notices = {"uk": "Вилучено", "en": "Retracted"}
+    removed = await asyncio.wait_for(
+        retract_copies(cast(Bot, chats), copies, notices, pacer, now=old + DELETE_WINDOW),
+        timeout=5,  # a deletion held to the group's pace would wait a minute
+    )
+    assert [(copy.chat_id, change) for copy, change in removed] == [
+        (-11, CopyChange.REPLACED),
+        (-15, CopyChange.DELETED),
+        (-12, CopyChange.REPLACED),
+        (-14, CopyChange.FAILED),
+        (-16, CopyChange.FAILED),
+    ]
+    assert chats.calls == [
+        ("edit", -11),
+        ("delete", -15),
+        ("delete", -12),
+        ("edit", -12),
+        ("delete", -14),
+        ("edit", -16),
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from aiogram import Bot
@@ -39,6 +40,7 @@ from handlers.editors.texts import (
     report_text,
     retracted_text,
     stale_text,
+    unfinished_text,
 )
 from handlers.events.announce import DESCRIPTION_LIMIT, TITLE_LIMIT
 from handlers.events.texts import too_long as too_long_field
@@ -362,7 +364,10 @@ async def on_retract_confirm(
         text = retracted_text(item_id, changes, cancelled)
         await edit_or_ignore(bot, chat_id, status.message_id, text)
 
-    jobs.start(remove_all())
+    unfinished = unfinished_text(item_id)
+    jobs.start(
+        remove_all(), failed=partial(edit_or_ignore, bot, chat_id, status.message_id, unfinished)
+    )
 
 
 async def cmd_report(

@@ -11,7 +11,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from handlers.editors.steps import copy_sender, edit_or_ignore, settled
-from handlers.editors.texts import corrected_text, number, renders
+from handlers.editors.texts import corrected_text, number, renders, unfinished_text
 from infra.background import BackgroundJobs
 from infra.pacing import Pacer
 from infra.settings import Settings
@@ -83,4 +83,8 @@ async def spread_correction(
         text = corrected_text(head, current, older) + (f"\n{footer}" if footer else "")
         await edit_or_ignore(spreading.bot, chat_id, status.message_id, text)
 
-    spreading.jobs.start(edit_all())
+    unfinished = unfinished_text(head)
+    spreading.jobs.start(
+        edit_all(),
+        failed=partial(edit_or_ignore, spreading.bot, chat_id, status.message_id, unfinished),
+    )

@@ -110,6 +110,14 @@ def stale_text() -> str:
     return _("This button is out of date. Start again with the command.")
 
 
+def unfinished_text(item_id: int) -> str:
+    """The end of a correction or retraction that broke off (the error is in the log)."""
+    return "⚠️ " + _(
+        "Item № {id}: something went wrong, and not every copy may be changed. "
+        "/report {id} shows where they stand."
+    ).format(id=item_id)
+
+
 def corrected_text(item_id: int, current: int, older: int) -> str:
     lines = [
         "✅ " + _("Item № {id} is corrected.").format(id=item_id),
