@@ -19,7 +19,7 @@ import socket
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -47,6 +47,7 @@ from storage.repositories import Storage
 log = logging.getLogger(__name__)
 
 LEASE_NAME = "delivery"
+ERROR_LIMIT = 500  # characters of Telegram's answer kept with a delivery (its error column)
 # A busy or failing database: the step that failed is tried again after a pause, never the
 # end of delivery.
 _TRANSIENT = TRANSIENT_ERRORS
@@ -550,26 +551,20 @@ class DeliveryWorker:
         return (await self.bot(method)).message_id
 
     async def _chat_gone(self, delivery: Delivery, reason: str) -> DeliveryResult:
-        skipped = await self.store.outbox.skip_chat(delivery.chat_id, reason[:200])
+        reason = reason[:ERROR_LIMIT]
+        skipped = await self.store.outbox.skip_chat(delivery.chat_id, reason)
         self.stats.skipped += 1 + skipped
         log.info("chat %s is gone (%s); %d pending skipped", delivery.chat_id, reason, skipped)
-        return _final(delivery, DeliveryStatus.SKIPPED, reason[:500], delivery.attempts + 1)
+        return _final(delivery, DeliveryStatus.SKIPPED, reason, delivery.attempts + 1)
 
     def _retry_later(self, delivery: Delivery, attempts: int, reason: str) -> DeliveryResult:
+        reason = reason[:ERROR_LIMIT]
         if attempts >= self.limits.max_attempts:
             self.stats.failed += 1
-            return _final(delivery, DeliveryStatus.FAILED, reason[:500], attempts)
+            return _final(delivery, DeliveryStatus.FAILED, reason, attempts)
         self.stats.retried += 1  # /metrics counts them
-        delay = min(self.limits.backoff_cap, self.limits.backoff_base**attempts)
-        delay *= random.uniform(0.5, 1.5)
-        result = _pending(delivery, attempts, time.time() + delay)
-        return DeliveryResult(
-            result.id,
-            result.status,
-            attempts,
-            error=reason[:500],
-            next_attempt_at=result.next_attempt_at,
-        )
+        retry = _pending(delivery, attempts, time.time() + backoff(attempts, self.limits))
+        return replace(retry, error=reason)
 
     async def _item(self, item_id: int, revision: int) -> Item | None:
         """The item at `revision` or later (as read now; None: deleted)."""
@@ -695,6 +690,13 @@ class DeliveryWorker:
 
 def _is_group(delivery: Delivery) -> bool:
     return delivery.chat_type in (ChatType.GROUP, ChatType.SUPERGROUP)
+
+
+def backoff(attempts: int, limits: DeliveryLimits) -> float:
+    """Seconds before attempt `attempts + 1`: doubling (`backoff_base`), at most
+    `backoff_cap`, and spread ±50 % so that chats that failed together do not come back
+    together."""
+    return min(limits.backoff_cap, limits.backoff_base**attempts) * random.uniform(0.5, 1.5)
 
 
 def _pending(delivery: Delivery, attempts: int, at: float) -> DeliveryResult:

@@ -92,6 +92,7 @@ class ChatFault:
     # as the test needs, however slow the machine
     retry_after: int = 1  # for "flood": a forced 429
     times: int | None = None  # None: every call; n: the next n calls only
+    detail: str = ""  # added to the error's description (Telegram's answers vary in length)
 
 
 @dataclass

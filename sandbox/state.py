@@ -272,13 +272,13 @@ class SandboxState:
             finally:
                 self.held -= 1
         elif kind == "blocked":
-            raise _ApiError(403, "Forbidden: bot was blocked by the user")
+            raise _ApiError(403, "Forbidden: bot was blocked by the user" + fault.detail)
         elif kind == "deactivated":
-            raise _ApiError(403, "Forbidden: user is deactivated")
+            raise _ApiError(403, "Forbidden: user is deactivated" + fault.detail)
         elif kind == "kicked":
-            raise _ApiError(403, "Forbidden: bot was kicked from the group chat")
+            raise _ApiError(403, "Forbidden: bot was kicked from the group chat" + fault.detail)
         elif kind == "not_found":
-            raise _bad("chat not found")
+            raise _bad("chat not found" + fault.detail)
         elif kind == "migrate":
             target = fault.migrate_to_chat_id or int(f"-100{abs(chat_id)}")
             raise _ApiError(
@@ -287,7 +287,7 @@ class SandboxState:
                 {"migrate_to_chat_id": target},
             )
         elif kind == "server_error":
-            raise _ApiError(500, "Internal Server Error")
+            raise _ApiError(500, "Internal Server Error" + fault.detail)
         elif kind == "flood":
             retry_after = max(1, int(fault.retry_after))
             raise _ApiError(

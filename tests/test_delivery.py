@@ -20,7 +20,7 @@ from aiogram.methods import Response, TelegramMethod
 
 from bot.factory import build_bot, build_delivery
 from infra.settings import Settings
-from jobs.delivery import DeliveryLimits, DeliveryWorker
+from jobs.delivery import ERROR_LIMIT, DeliveryLimits, DeliveryWorker, backoff
 from sandbox import SANDBOX_TOKEN, BotAPISandbox, ChatFault, RateLimits
 from storage.models import ChatType, DeliveryStatus, Item, ItemKind, NewItem
 from storage.repositories import Storage
@@ -266,8 +266,10 @@ async def test_server_errors_are_retried_with_backoff(delivery: Delivering) -> N
 
 
 async def test_persistent_server_errors_fail_with_the_reason(delivery: Delivering) -> None:
+    """Five attempts, four retries (counted for /metrics), then failed with Telegram's answer,
+    its first ERROR_LIMIT characters however long it was."""
     await subscribe(delivery.store, 61, "UA-74")
-    delivery.sandbox.set_fault(61, ChatFault("server_error"))
+    delivery.sandbox.set_fault(61, ChatFault("server_error", detail=": " + "ж" * 1000))
     item_id = await delivery.publish(news())
     await delivery.settled(timeout=20)
     row = await delivery.store.db.fetchone(
@@ -275,7 +277,30 @@ async def test_persistent_server_errors_fail_with_the_reason(delivery: Deliverin
     )
     assert row is not None
     assert (row[0], row[1]) == ("failed", FAST.max_attempts)
-    assert "Internal Server Error" in row[2]
+    assert row[2] == ("Telegram server says - Internal Server Error: " + "ж" * 1000)[:ERROR_LIMIT]
+    assert delivery.worker.stats.retried == FAST.max_attempts - 1
+
+
+async def test_a_gone_chats_long_answer_is_kept_to_the_limit(delivery: Delivering) -> None:
+    store = delivery.store
+    await subscribe(store, 33, "UA-74")
+    delivery.sandbox.set_fault(33, ChatFault("blocked", detail=" " + "ї" * 1000))
+    await delivery.publish(news(title="Перша"))
+    await delivery.publish(news(title="Друга"))
+    await delivery.settled()
+    rows = await store.db.fetchall("SELECT error FROM deliveries WHERE chat_id = 33")
+    kept = ("Forbidden: bot was blocked by the user " + "ї" * 1000)[:ERROR_LIMIT]
+    assert [row[0] for row in rows] == [kept, kept]  # the copy that met it, and the other
+
+
+def test_backoff_doubles_up_to_its_cap_give_or_take_half() -> None:
+    """Each wait is drawn anew: over 300 draws, both ends of ±50 % show up (a draw outside
+    [0.6, 1.4] of the middle has a 1-in-10 chance, so missing either is 1 in 10^13)."""
+    limits = DeliveryLimits(backoff_base=2.0, backoff_cap=300.0)
+    for attempts, middle in ((1, 2.0), (3, 8.0), (8, 256.0), (9, 300.0), (20, 300.0)):
+        waits = [backoff(attempts, limits) for _ in range(300)]
+        assert middle * 0.5 <= min(waits) < middle * 0.6, attempts
+        assert middle * 1.4 < max(waits) <= middle * 1.5, attempts
 
 
 async def test_timeouts_are_retried(delivery: Delivering) -> None:
