@@ -244,9 +244,13 @@ class SandboxState:
     def clear_faults(self) -> None:
         self._faults.clear()
 
-    def release(self) -> None:
-        """Let every request a "hold" fault keeps go on, and those it keeps later too."""
-        self._released.set()
+    def release(self, *, later_too: bool = True) -> None:
+        """Let every request a "hold" fault keeps go on, and those it keeps later too (or,
+        `later_too=False`, only those held now: later ones are held until the next release)."""
+        released = self._released
+        if not later_too:
+            self._released = asyncio.Event()
+        released.set()
 
     def reset(self) -> None:
         """Forget messages, counters, faults and pending updates; users and chats stay.
@@ -267,6 +271,7 @@ class SandboxState:
             await asyncio.sleep(fault.delay)
         elif kind == "hold":
             self.held += 1
+            self._notify()  # a test may wait for the request to be held
             try:
                 await self._released.wait()
             finally:

@@ -7,7 +7,7 @@ catalog gains these texts; subscribers speak Ukrainian.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from typing import cast
 
 import pytest
@@ -18,6 +18,7 @@ from aiogram.methods import DeleteMessage, EditMessageText, TelegramMethod
 import handlers.editors.changes
 import handlers.editors.copies
 import handlers.editors.push
+import handlers.editors.steps
 from handlers.editors.keyboards import EditorAction, EditorCb
 from infra.pacing import PaceLimits, Pacer
 from infra.settings import Settings
@@ -37,6 +38,7 @@ LVIV, KHERSON, CHERNIHIV = "UA-46", "UA-65", "UA-74"
 @pytest.fixture(autouse=True)
 def quick_progress(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(handlers.editors.push, "PROGRESS_INTERVAL", 0.1)
+    monkeypatch.setattr(handlers.editors.steps, "SETTLE_INTERVAL", 0.01)
 
 
 @pytest.fixture
@@ -313,16 +315,27 @@ async def test_a_correction_or_retraction_that_breaks_off_says_so(
 SLOW = range(31, 37)  # subscribers whose copies Telegram holds until the test releases them
 
 
-async def slow_subscribers(client: BotClient, store: Storage) -> None:
+async def slow_subscribers(client: BotClient, store: Storage, holds: int = 1) -> None:
+    """SLOW subscribed; Telegram holds their next `holds` requests until released."""
     for chat in SLOW:
         await subscribe(store, chat, LVIV)
-        client.sandbox.set_fault(chat, ChatFault("hold", times=1))
+        client.sandbox.set_fault(chat, ChatFault("hold", times=holds))
 
 
 async def test_a_retraction_reaches_the_copies_in_flight(
-    client: BotClient, store: Storage, worker: Delivering
+    client: BotClient, store: Storage, worker: Delivering, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    await slow_subscribers(client, store)
+    """Copies on their way at the retraction are deleted as soon as they are sent, and the
+    editor's report waits until they are (a slow database between a copy recorded sent and
+    its deletion claimed does not make it come early)."""
+    states = store.editorial.states
+
+    async def slow_states(item_ids: Collection[int]) -> dict[int, ItemState]:
+        await asyncio.sleep(0.2)
+        return await states(item_ids)
+
+    monkeypatch.setattr(store.editorial, "states", slow_states)
+    await slow_subscribers(client, store, holds=2)  # the copy, then its deletion
     editor = await editor_of(client, store, LVIV)
     item_id, _status = await send_push(editor, "Lviv", "Wrong address")
     await client.sandbox.wait_until(lambda: client.sandbox.held == len(SLOW))
@@ -330,6 +343,11 @@ async def test_a_retraction_reaches_the_copies_in_flight(
     [status] = await editor.click(confirm, "Retract")
     assert f"Item № {item_id} is retracted; delivered copies to remove: 6" in status.plain_text
     assert (await store.outbox.counts(item_id))[DeliveryStatus.SENDING] == 6  # all in flight
+    client.sandbox.release(later_too=False)  # the copies arrive; the worker deletes them,
+    sandbox = client.sandbox
+    await sandbox.wait_until(lambda: all(map(sandbox.sent, SLOW)) and sandbox.held > 0)
+    assert await client.sandbox.quiet(settle=0.1)
+    assert not status.plain_text.startswith("✅")  # one by one: the report waits for that
     client.sandbox.release()
     assert "Copies deleted: 6" in await outcome(client.sandbox, status, timeout=15)
     for chat in SLOW:

@@ -206,17 +206,10 @@ async def on_correct_apply(
 ) -> None:
     """ "Correct" under the preview: store the text, then edit every delivered copy (of an
     event's reminders too)."""
-    data = await state.get_data()
-    item_id = int(data.get("item_id", 0))
-    title = data.get("title")
+    data = await state.get_data()  # at the preview: the item and the draft (on_correct_text)
+    item_id = int(data["item_id"])
     item = await store.items.get(item_id)
-    event_draft_ready = data.get("event") and isinstance(data.get("description"), str)
-    if (
-        item is None
-        or not title
-        or not (event_draft_ready or data.get("body_html"))
-        or callback_data.item_id != item_id
-    ):
+    if item is None or callback_data.item_id != item_id:
         await state.clear()
         stale(callback_answer, stale_text())
         return
@@ -227,6 +220,7 @@ async def on_correct_apply(
     await state.clear()
     await close_keyboard(bot, callback.message)
     revisions: dict[int, int] | None
+    title = str(data["title"])
     if data.get("event"):
         revisions = await _correct_event(store, settings, item_id, title, data, access.user_id)
     else:
@@ -284,8 +278,8 @@ async def cmd_retract(
     item = await live_item(message, command, store, access, usage)
     if item is None:
         return
-    await state.set_state(RetractFlow.confirm)
     await state.set_data({"item_id": item.id})
+    await state.set_state(RetractFlow.confirm)
     await message.answer(
         "⚠️ "
         + _("Retract item {label}?").format(label=item_label(item))
@@ -318,7 +312,7 @@ async def on_retract_confirm(
     i18n: I18n,
 ) -> None:
     """ "Retract" confirmed: hide the item, cancel what is pending, delete what went out."""
-    item_id = int((await state.get_data()).get("item_id", 0))
+    item_id = int((await state.get_data())["item_id"])  # cmd_retract set it with the state
     item = await store.items.get(item_id)
     if item is None or callback_data.item_id != item_id:
         await state.clear()
@@ -332,8 +326,6 @@ async def on_retract_confirm(
     await close_keyboard(bot, callback.message)
     await store.items.retract(item_id)
     cancelled = await store.editorial.cancel_pending(item_id)
-    if delivery is not None:
-        delivery.forget_item(item_id)
     await store.audit.log(access.user_id, "retract", item_id=item_id, details=item.title[:200])
     callback_answer.text = _("Retracted.")
     notices = {}
