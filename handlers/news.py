@@ -399,6 +399,11 @@ def stale(callback_answer: CallbackAnswer, text: str) -> None:
     callback_answer.show_alert = True
 
 
+def callback_chat(callback: CallbackQuery) -> int:
+    """The chat a button was pressed in (the presser's own, for an inline message's)."""
+    return callback.message.chat.id if callback.message else callback.from_user.id
+
+
 def router() -> Router:
     news = Router(name=__name__)
     news.message.register(cmd_latest, Command("latest"))

@@ -7,13 +7,14 @@ catalog gains these texts; subscribers speak Ukrainian.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Collection
-from typing import cast
+from typing import Any, cast
 
 import pytest
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
-from aiogram.methods import DeleteMessage, EditMessageText, TelegramMethod
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
+from aiogram.methods import DeleteMessage, EditMessageCaption, EditMessageText, TelegramMethod
 
 import handlers.editors.changes
 import handlers.editors.copies
@@ -22,7 +23,7 @@ import handlers.editors.steps
 from handlers.editors.keyboards import EditorAction, EditorCb
 from infra.pacing import PaceLimits, Pacer
 from infra.settings import Settings
-from jobs.editing import DELETE_WINDOW, retract_copies
+from jobs.editing import DELETE_WINDOW, correct_copies, retract_copies
 from sandbox import BotAPISandbox, ChatFault, SentMessage
 from storage.editorial import DeliveredCopy, ItemState
 from storage.models import ChatType, CopyChange, DeliveryStatus
@@ -525,29 +526,47 @@ async def test_retract_and_correct_check_the_editors_regions_at_every_step(
 
 
 class Chats:
-    """Telegram's deleteMessage and editMessageText, as jobs.editing calls them: each call is
-    recorded; in `undeletable` chats a deletion is refused as Telegram refuses it for a message
-    it no longer lets the bot delete; `closed` chats (the bot was blocked) refuse everything."""
+    """Telegram's deleteMessage, editMessageText and editMessageCaption, as jobs.editing calls
+    them: each call is recorded (method, chat, when, what it was given). A chat answers as
+    `script` says, one answer per call (then OK): "blocked", "undeletable" (a deletion refused
+    as Telegram refuses it for a message too old to delete), "unchanged" (an edit to the text
+    it already has), or "flood N" (429, retry after N s)."""
 
-    def __init__(self, undeletable: set[int], closed: set[int]) -> None:
-        self.undeletable, self.closed = undeletable, closed
+    SHOWN = ("chat_id", "message_id", "text", "caption", "parse_mode")
+
+    def __init__(self, script: dict[int, list[str]]) -> None:
+        self.script = script
         self.calls: list[tuple[str, int]] = []
+        self.times: list[float] = []
+        self.given: list[dict[str, object]] = []
 
-    def _answer(self, method: TelegramMethod[bool], chat_id: int) -> bool:
-        if chat_id in self.closed:
+    def _answer(self, name: str, method: TelegramMethod[Any], chat_id: int) -> bool:
+        self.calls.append((name, chat_id))
+        self.times.append(time.monotonic())
+        dump = method.model_dump()
+        self.given.append({key: dump[key] for key in self.SHOWN if dump.get(key) is not None})
+        answers = self.script.get(chat_id, [])
+        answer = answers.pop(0) if answers else "ok"
+        if answer == "blocked":
             raise TelegramForbiddenError(method, "Forbidden: bot was blocked by the user")
-        if isinstance(method, DeleteMessage) and chat_id in self.undeletable:
+        if answer == "undeletable":
             raise TelegramBadRequest(method, "Bad Request: message can't be deleted for everyone")
+        if answer == "unchanged":
+            raise TelegramBadRequest(method, "Bad Request: message is not modified: specified new")
+        if answer.startswith("flood"):
+            seconds = int(answer.split()[1])
+            raise TelegramRetryAfter(method, f"Too Many Requests: retry after {seconds}", seconds)
         return True
 
     async def delete_message(self, chat_id: int, message_id: int) -> bool:
-        self.calls.append(("delete", chat_id))
-        return self._answer(DeleteMessage(chat_id=chat_id, message_id=message_id), chat_id)
+        method = DeleteMessage(chat_id=chat_id, message_id=message_id)
+        return self._answer("delete", method, chat_id)
 
-    async def edit_message_text(self, text: str, chat_id: int, message_id: int, **_: str) -> bool:
-        self.calls.append(("edit", chat_id))
-        method = EditMessageText(text=text, chat_id=chat_id, message_id=message_id)
-        return self._answer(cast(TelegramMethod[bool], method), chat_id)
+    async def edit_message_text(self, **given: Any) -> bool:
+        return self._answer("edit", EditMessageText(**given), given["chat_id"])
+
+    async def edit_message_caption(self, **given: Any) -> bool:
+        return self._answer("caption", EditMessageCaption(**given), given["chat_id"])
 
 
 async def test_a_retraction_deletes_what_it_may_and_replaces_the_rest_with_the_notice() -> None:
@@ -555,7 +574,7 @@ async def test_a_retraction_deletes_what_it_may_and_replaces_the_rest_with_the_n
     notice. A deletion is not a message: a group's pace does not hold it up."""
     sent = 1_000_000.0
     old, young = sent, sent + 1
-    chats = Chats(undeletable={-12}, closed={-14, -16})
+    chats = Chats({-12: ["undeletable"], -14: ["blocked"], -16: ["blocked"]})
     copies = [
         DeliveredCopy(-11, 1, "uk", old),  # exactly DELETE_WINDOW old: too old to delete
         DeliveredCopy(-15, 2, "en", young),
@@ -585,3 +604,53 @@ async def test_a_retraction_deletes_what_it_may_and_replaces_the_rest_with_the_n
         ("delete", -14),
         ("edit", -16),
     ]
+
+
+async def test_a_correction_edits_each_copy_as_telegram_lets_it() -> None:
+    """Each copy in its language, a photo's by its caption, as HTML; "not modified" is done;
+    a 429 is waited out once (at the chat's pace, a group's for a group), a second one fails."""
+    copies = [
+        DeliveredCopy(21, 1, "uk", 0.0),
+        DeliveredCopy(-22, 2, "en", 0.0, caption=True),
+        DeliveredCopy(23, 3, "uk", 0.0),  # already reads so
+        DeliveredCopy(-24, 4, "uk", 0.0),  # 429, then fine
+        DeliveredCopy(-24, 5, "uk", 0.0),  # the reminder in the same group
+        DeliveredCopy(25, 6, "uk", 0.0),  # 429 twice
+        DeliveredCopy(26, 7, "uk", 0.0),  # blocked
+    ]
+    chats = Chats(
+        {23: ["unchanged"], -24: ["flood 1"], 25: ["flood 0", "flood 0"], 26: ["blocked"]}
+    )
+    pacer = Pacer(PaceLimits(rate=1000, chat_interval=1.0, group_interval=0.4))
+    texts = {"uk": "<b>Виправлено</b>", "en": "<b>Corrected</b>"}
+    edited = await correct_copies(cast(Bot, chats), copies, texts, pacer)
+    assert [change for _copy, change in edited] == [
+        None,
+        None,
+        None,
+        None,
+        None,
+        CopyChange.FAILED,
+        CopyChange.FAILED,
+    ]
+    assert chats.calls == [
+        ("edit", 21),
+        ("caption", -22),
+        ("edit", 23),
+        ("edit", -24),
+        ("edit", -24),
+        ("edit", -24),
+        ("edit", 25),
+        ("edit", 25),
+        ("edit", 26),
+    ]
+    assert chats.given[0] == {
+        "chat_id": 21, "message_id": 1, "text": texts["uk"], "parse_mode": "HTML"
+    }  # fmt: skip
+    assert chats.given[1] == {
+        "chat_id": -22, "message_id": 2, "caption": texts["en"], "parse_mode": "HTML"
+    }  # fmt: skip
+    flooded, again, reminder = chats.times[3:6]
+    assert 1.0 <= again - flooded < 2.5  # the 429's retry_after (not a private chat's burst)
+    assert reminder - again >= 0.4  # and then a group's pace
+    assert pacer.pauses == 0  # one chat's 429 holds up that chat only

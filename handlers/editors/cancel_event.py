@@ -21,7 +21,7 @@ from handlers.editors.keyboards import EditorAction, EditorCb, confirm_keyboard
 from handlers.editors.steps import announced_event, close_keyboard, when_of
 from handlers.editors.texts import item_label, number, stale_text
 from handlers.filters import Access
-from handlers.news import stale
+from handlers.news import callback_chat, stale
 from infra.settings import Settings
 from jobs.delivery import DeliveryWorker
 from storage.events import Event
@@ -103,7 +103,7 @@ async def on_cancel_event_confirm(
         cancellation=True,  # "The event is cancelled" in each reader's language
     )
     published = await store.events.cancel_with_notice(event.id, notice, editor=access.user_id)
-    chat_id = callback.message.chat.id if callback.message else callback.from_user.id
+    chat_id = callback_chat(callback)
     if published is None:
         await bot.send_message(chat_id, stale_text())
         return

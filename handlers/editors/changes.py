@@ -45,7 +45,7 @@ from handlers.editors.texts import (
 from handlers.events.announce import DESCRIPTION_LIMIT, TITLE_LIMIT
 from handlers.events.texts import too_long as too_long_field
 from handlers.filters import Access
-from handlers.news import stale
+from handlers.news import callback_chat, stale
 from infra.background import BackgroundJobs
 from infra.i18n import LOCALES
 from infra.pacing import Pacer
@@ -228,7 +228,7 @@ async def on_correct_apply(
             item_id, title, str(data["body_html"]), access.user_id
         )
         revisions = None if revision is None else {item_id: revision}
-    chat_id = callback.message.chat.id if callback.message else callback.from_user.id
+    chat_id = callback_chat(callback)
     if revisions is None:
         await bot.send_message(chat_id, _("Item № {id} was retracted.").format(id=item_id))
         return
@@ -337,7 +337,7 @@ async def on_retract_confirm(
     family = await store.editorial.family(item_id)
     in_flight = await store.editorial.in_flight(family)
     copies = await store.editorial.claim_copies(item_ids=family)
-    chat_id = callback.message.chat.id if callback.message else callback.from_user.id
+    chat_id = callback_chat(callback)
     status = await bot.send_message(
         chat_id,
         _("Item № {id} is retracted; delivered copies to remove: {count}…").format(

@@ -27,7 +27,7 @@ from handlers.editors.texts import item_label, stale_text
 from handlers.events.announce import PLACE_LIMIT
 from handlers.events.texts import date_problem, reminders_promise, too_long, when_question
 from handlers.filters import Access
-from handlers.news import stale
+from handlers.news import callback_chat, stale
 from infra.background import BackgroundJobs
 from infra.pacing import Pacer
 from infra.settings import Settings
@@ -269,7 +269,7 @@ async def on_reschedule_apply(
         action="reschedule",
         offsets=DEFAULT_OFFSETS,
     )
-    chat_id = callback.message.chat.id if callback.message else callback.from_user.id
+    chat_id = callback_chat(callback)
     if not revisions:
         await bot.send_message(chat_id, stale_text())
         return

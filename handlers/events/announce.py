@@ -40,7 +40,7 @@ from handlers.events.texts import (
     when_question,
 )
 from handlers.filters import Access
-from handlers.news import stale
+from handlers.news import callback_chat, stale
 from handlers.region_step import city_line, not_a_region, read_region
 from infra.settings import Settings
 from jobs.delivery import DeliveryWorker
@@ -344,7 +344,7 @@ async def on_send(
         delivery.wake()
     await drop_keyboard(bot, callback.message)
     planned = [offset for offset, _due, _sent in await store.events.reminders(event_id)]
-    chat_id = callback.message.chat.id if callback.message else callback.from_user.id
+    chat_id = callback_chat(callback)
     await bot.send_message(
         chat_id,
         "✅ "
@@ -359,7 +359,7 @@ async def on_cancel_button(
 ) -> None:
     await state.clear()
     await drop_keyboard(bot, callback.message)
-    chat_id = callback.message.chat.id if callback.message else callback.from_user.id
+    chat_id = callback_chat(callback)
     await bot.send_message(chat_id, _("The announcement is cancelled."))
 
 
