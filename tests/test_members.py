@@ -16,7 +16,7 @@ import handlers.members.bulk
 from bot.demo import load_demo_data
 from handlers.filters import Access
 from handlers.members import csv_codec
-from handlers.members.csv_codec import export_csv, parse_csv
+from handlers.members.csv_codec import MAX_NAME, MAX_TEXT, RowError, export_csv, parse_csv
 from handlers.members.keyboards import AdmitReadingCb, MemberAction, MemberCb
 from infra.i18n import build_i18n
 from infra.settings import Settings
@@ -642,6 +642,100 @@ def test_an_export_reads_back_exactly_whatever_its_cells_start_with(texts: list[
             event_note=event_note,
         )
     ]
+
+
+def _member(member_id: int, name: str, region_code: str) -> Member:
+    return Member(member_id, name, region_code, MemberStatus.ADMITTED, None, "", None, "", "")
+
+
+def test_an_import_is_checked_row_by_row() -> None:
+    """Every row's every problem, by line, against the members as they are; blank rows are
+    passed over and a row with control characters is refused, and neither ends the reading."""
+    lviv = Access(ADMIN_ID + 1, False, frozenset(), frozenset({LVIV}))
+    existing = {
+        5: _member(5, "Олена Коваль", LVIV),
+        6: _member(6, "Петро Гнатюк", KHERSON),
+        7: _member(7, "Ірина Бойко", LVIV),
+        8: _member(8, "Марта Левицька", LVIV),  # not in the file
+    }
+    name = "Я" * MAX_NAME
+    text = "\r\n".join(
+        [
+            "id;name;region_code;status;contact",
+            "№5;Олена Коваль;UA-46;admitted",  # a row may end before the last columns
+            "#7;Ірина Бойко;Львів;кандидат;" + "к" * MAX_TEXT,
+            ";;;;",
+            "5;Інна;UA-46;left",  # 5 again
+            "6;Петро;UA-65;left",  # not this coordinator's member
+            "9;Хтось;UA-46;left",  # no such member
+            "7#;Хтось;UA-46;left",
+            "abc;Хтось;UA-46;left",
+            "1" * 12 + ";Хтось;UA-46;left",
+            "1" * 13 + ";Хтось;UA-46;left",
+            f";{name};UA-46;candidate",
+            f";{name}Я;UA-46;candidate",
+            ";;Марс;дружба",
+            ";Хтось;Херсон;left",
+            ";Хтось;UA-46;left;" + "к" * (MAX_TEXT + 1),
+            ";олена  КОВАЛЬ;UA-46;candidate",  # the name of member 5: a new row may not take it
+            ";Нова;UA-46;candidate\x00",
+            ";Нова;UA-46;candidate",
+            ";нова;UA-46;left",
+            ";Марта Левицька;Львівщина;candidate",
+        ]
+    )
+    with I18N.context(), I18N.use_locale("en"):
+        rows, errors = parse_csv(text, lviv, existing)
+    assert [(row.id, row.name) for row in rows] == [
+        (5, "Олена Коваль"),
+        (7, "Ірина Бойко"),
+        (None, name),
+        (None, "олена  КОВАЛЬ"),  # checked; its line's error stops the import
+        (None, "Нова"),
+        (None, "нова"),
+        (None, "Марта Левицька"),
+    ]
+    assert rows[1].region_code == LVIV and rows[1].contact == "к" * MAX_TEXT
+    assert [(error.line, error.text) for error in errors] == [
+        (5, "id 5 appears twice"),
+        (6, "member 6 is not in your regions; the region “UA-65” is not yours"),
+        (7, "there is no member with id 9"),
+        (8, "the id “7#” is not a number"),
+        (9, "the id “abc” is not a number"),
+        (10, "there is no member with id 111111111111"),
+        (11, "the id “1111111111111” is not a number"),
+        (13, f"the name is longer than {MAX_NAME} characters"),
+        (
+            14,
+            "the name is empty; unknown region “Марс”; "
+            "unknown status “дружба” (candidate, admitted, suspended, left)",
+        ),
+        (15, "the region “UA-65” is not yours"),
+        (16, f"a text is longer than {MAX_TEXT} characters"),
+        (
+            17,
+            "member №5 has the same name and region (to change it, put its id in the row)",
+        ),
+        (18, "the row has control characters (such as NUL)"),
+        (20, "row 19 has the same name and region"),
+        (21, "member №8 has the same name and region (to change it, put its id in the row)"),
+    ]
+
+
+def test_an_import_without_its_columns_or_not_csv_says_so_at_line_one() -> None:
+    admin = Access(ADMIN_ID, True, frozenset(), frozenset())
+    with I18N.context(), I18N.use_locale("en"):
+        assert parse_csv("", admin, {}) == (
+            [],
+            [RowError(1, "The header lacks the columns: name, region_code, status.")],
+        )
+        assert parse_csv("id,name,region\r\n1,A,UA-46", admin, {}) == (
+            [],
+            [RowError(1, "The header lacks the columns: region_code, status.")],
+        )
+        rows, [error] = parse_csv("name," + "x" * 200_000, admin, {})
+    assert rows == [] and error.line == 1
+    assert error.text.startswith("the row is not valid CSV (field larger than field limit")
 
 
 # ----------------------------------------------------------------------------- /admit, strictly

@@ -211,7 +211,7 @@ def _check_row(
     elif len(name) > MAX_NAME:
         problems.append(_("the name is longer than {limit} characters").format(limit=MAX_NAME))
     raw_region = cell("region_code")
-    region = _region(raw_region) if raw_region else None
+    region = _region(raw_region)
     if region is None or region.is_national:
         problems.append(_("unknown region “{value}”").format(value=trim(raw_region, 40)))
     elif not access.can_coordinate(region.code):
