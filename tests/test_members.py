@@ -311,6 +311,41 @@ async def test_import_rejects_a_bad_file_and_changes_nothing(
     assert len(await store.members.history(lviv.id)) == 1
 
 
+async def test_import_takes_the_file_it_is_sent_with_and_keeps_to_its_limits(
+    client: BotClient, store: Storage
+) -> None:
+    """The command as a file's caption (or in reply to one, above); at most 1 MB; the first
+    40 problems shown, and how many more there are."""
+    user = await coordinator(client, store)
+    [alone] = await user.send("/import_members")
+    assert "Reply with /import_members to a CSV file" in alone.plain_text
+    header = "name,region_code,status\r\n"
+
+    async def captioned(content: str) -> str:
+        since = client.sandbox.last_message_id(user.chat_id)
+        client.sandbox.send_message(
+            user.chat_id,
+            "/import_members",
+            user_id=user.user_id,
+            document=("members.csv", content.encode()),
+        )
+        await client.sandbox.wait_for(user.chat_id, since=since, timeout=30)
+        await user.settled()
+        answers = client.sandbox.sent(user.chat_id)
+        return "\n".join(m.plain_text for m in answers if m.message_id > since)
+
+    forty = await captioned(header + ",UA-46,admitted\r\n" * 40)
+    assert "Row 41: the name is empty." in forty and "more" not in forty
+    forty_one = await captioned(header + ",UA-46,admitted\r\n" * 41)
+    assert "Row 41:" in forty_one and "Row 42:" not in forty_one
+    assert "…and 1 more." in forty_one
+    padding = 1_000_000 - len(header)
+    assert "The file has no rows" in await captioned(header + "\n" * padding)  # 1 MB exactly
+    too_large = await captioned(header + "\n" * (padding + 1))
+    assert "The file is too large (at most 1 MB)." in too_large
+    assert await store.members.all() == []
+
+
 async def test_a_member_deleted_while_the_file_was_checked_changes_nothing(
     client: BotClient, store: Storage, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -367,6 +402,8 @@ async def test_import_applies_a_good_file_and_an_export_reimports_to_the_same_st
     ).encode("utf-8-sig")
     report = await import_file(admin, good)
     assert "1 added, 1 updated, 0 unchanged" in report
+    [entry, *_older] = await store.audit.recent(5)
+    assert (entry.user_id, entry.action) == (ADMIN_ID, "members_import")
     lviv = await store.members.get(1)
     assert lviv is not None and lviv.status is MemberStatus.SUSPENDED
     assert lviv.since == date(2025, 6, 1) and lviv.notes == "не звітує"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import io
 
 from aiogram import Bot
 from aiogram.types import BufferedInputFile, Message
@@ -45,8 +46,9 @@ async def cmd_import(message: Message, bot: Bot, store: Storage, access: Access)
     if document.file_size is not None and document.file_size > _MAX_CSV_BYTES:
         await message.answer(_("The file is too large (at most 1 MB)."))
         return
-    downloaded = await bot.download(document.file_id)
-    content = downloaded.read() if downloaded is not None else b""
+    received = io.BytesIO()
+    await bot.download(document.file_id, destination=received)
+    content = received.getvalue()
     existing = {member.id: member for member in await store.members.all()}
     # A megabyte of rows takes seconds to check: in a thread, so that others get answers.
     checked = await asyncio.to_thread(read_import, content, access, existing)
