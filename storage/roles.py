@@ -105,8 +105,8 @@ class RolesRepo:
             data = {"user": user_id, "role": role.value, "regions": sorted(added)}
             await connection.execute(
                 "INSERT INTO audit_log (at, user_id, action, data, details) "
-                "VALUES (?, ?, 'grant', ?, ?)",
-                (now, by, data_json(data), ""),
+                "VALUES (?, ?, 'grant', ?, '')",
+                (now, by, data_json(data)),
             )
         log_action(by, "grant")
         return added

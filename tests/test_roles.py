@@ -32,12 +32,16 @@ async def test_admin_grants_lists_and_revokes(
     [everywhere] = await admin.send("/grant 77 coordinator")
     assert "Користувач 77 тепер координатор усіх регіонів." in everywhere.plain_text
     assert await store.roles.regions(77, Role.COORDINATOR) == {"UA"}
+    [already] = await admin.send("/grant 77 coordinator Херсон")  # all regions hold Kherson
+    assert "Нічого не змінено" in already.plain_text, already.plain_text
+    assert await store.roles.regions(77, Role.COORDINATOR) == {"UA"}
 
     [listing] = await admin.send("/roles")
     assert f"{EDITOR} — редактор регіонів Львівщина, Херсонщина" in listing.plain_text
     assert "77 — координатор усіх регіонів" in listing.plain_text
     assert f"Адміністратори (ADMIN_IDS): User{ADMIN_ID} ({ADMIN_ID})" in listing.plain_text
-    assert "Надано роль" in listing.plain_text  # the audit log
+    given = f"User{ADMIN_ID} ({ADMIN_ID}) · Надано роль: {EDITOR} — редактор регіонів Львівщина"
+    assert given + ", Херсонщина" in listing.plain_text  # the audit log
 
     [revoked] = await admin.send(f"/revoke {EDITOR} editor")
     assert (
@@ -51,6 +55,7 @@ async def test_admin_grants_lists_and_revokes(
     assert actions.count("grant") == 2 and actions.count("revoke") == 1
     logged = [(getattr(r, "user_id", None), getattr(r, "action", None)) for r in caplog.records]
     assert logged.count((ADMIN_ID, "revoke")) == 1  # the operators' log has it too
+    assert logged.count((ADMIN_ID, "grant")) == 2
     [after] = await admin.send("/roles")
     revoke_line = next(line for line in after.plain_text.splitlines() if "Знято роль" in line)
     taken = f"Знято роль: {EDITOR} — редактор регіонів Львівщина, Херсонщина"
@@ -92,6 +97,13 @@ async def test_access_rules(store: Storage, settings: Settings) -> None:
     assert everywhere.editable_regions()[0] == "UA" and len(everywhere.editable_regions()) == 28
     assert admin.can_edit("UA") and admin.can_coordinate("UA-74")
     assert not citizen.is_editor and not citizen.is_coordinator and not lviv.is_coordinator
+    await store.roles.grant(4, Role.COORDINATOR, {"UA-46"}, by=ADMIN_ID)
+    await store.roles.grant(5, Role.COORDINATOR, {"UA"}, by=ADMIN_ID)
+    local, national = await access_of(4, store, settings), await access_of(5, store, settings)
+    assert local.can_coordinate("UA-46") and not local.can_coordinate("UA-65")
+    assert not local.can_coordinate("UA") and local.coordinated_regions() == ["UA-46"]
+    assert national.can_coordinate("UA") and national.can_coordinate("UA-65")
+    assert admin.can_coordinate("UA") and not everywhere.can_coordinate("UA")
 
 
 async def test_conversation_state_survives_a_restart(settings: Settings, tmp_path: Path) -> None:
