@@ -162,6 +162,54 @@ def test_one_flooded_chat_waits_alone_several_pause_everyone() -> None:
         assert not calm.flooded(n, 5, group=False, now=at)
 
 
+def test_floods_are_counted_and_a_flood_of_no_chat_pauses_everyone() -> None:
+    """A 429 about no chat (an inline message's, say) is the whole bot's; a chat's flood
+    keeps the longer of its wait and its pace; a second's window is half-open; /metrics
+    counts floods and pauses."""
+    pacer = Pacer(PaceLimits(chat_interval=0.25, group_interval=3.0, flood_chats=3))
+    assert pacer.flooded(None, 4, group=False, now=0.5)
+    assert pacer.paused_for(0.5) == pytest.approx(4.0)
+    assert not pacer.flooded(-5, 2, group=True, now=0.0)  # a group: no burst on top
+    assert pacer.chat_delay(-5, group=True, now=0.0) == pytest.approx(2.0)
+    assert not pacer.flooded(6, 0.25, group=False, now=0.0)  # its burst is 0.5 s on top...
+    assert pacer.chat_delay(6, group=False, now=0.0) == pytest.approx(0.25)  # ...kept for later
+    for _ in range(3):
+        pacer.chat_sent(-7, group=True, now=10.0)  # paced to 19.0
+    assert not pacer.flooded(-7, 1, group=True, now=10.0)  # a short 429 shortens nothing
+    assert pacer.chat_delay(-7, group=True, now=10.0) == pytest.approx(9.0)
+    # Floods at 20.0, 20.5 and 21.0: the first is a second old at the third, so not with it.
+    assert not pacer.flooded(1, 1, group=False, now=20.0)
+    assert not pacer.flooded(2, 1, group=False, now=20.5)
+    assert not pacer.flooded(3, 1, group=False, now=21.0)
+    assert pacer.flooded(4, 1, group=False, now=21.2)  # 2, 3, 4 within a second
+    assert pacer.flooded(5, 2, group=False, now=21.5)  # a longer pause: counted again
+    assert pacer.flooded(None, 1.5, group=False, now=22.0)  # ends as that one: not again
+    assert pacer.paused_for(22.0) == pytest.approx(1.5)
+    assert (pacer.floods, pacer.pauses) == (10, 3)
+
+
+async def test_a_slot_granted_to_a_busy_chat_goes_back_to_the_budget() -> None:
+    """Two sends to one chat at once: the second is granted a slot, finds the chat's pace
+    taken, gives the slot back and waits. The budgets get it back: then, with the window
+    empty, exactly `rate` paid and `free_rate` other sends go at once."""
+    pacer = Pacer(PaceLimits(rate=4, free_rate=2, chat_interval=0.2, chat_burst=1))
+
+    async def send(chat: int, paid: bool = False) -> float:
+        async with pacer.turn(Lane.BROADCAST, chat, paid=paid):
+            return pacer.now()
+
+    await asyncio.wait_for(asyncio.gather(send(1), send(1)), timeout=5)
+    await asyncio.sleep(1.1)  # the window of those two sends ends
+    start = pacer.now()
+    free = await asyncio.wait_for(asyncio.gather(*(send(10 + n) for n in range(3))), 5)
+    assert [at - start < 0.5 for at in sorted(free)] == [True, True, False]
+    await asyncio.wait_for(asyncio.gather(send(2, True), send(2, True)), timeout=5)
+    await asyncio.sleep(1.1)
+    start = pacer.now()
+    paid = await asyncio.wait_for(asyncio.gather(*(send(20 + n, True) for n in range(5))), 5)
+    assert [at - start < 0.5 for at in sorted(paid)] == [True] * 4 + [False]
+
+
 # --- end to end: the bot against a strict sandbox ---------------------------------------------
 
 
