@@ -17,6 +17,14 @@ ROOT = HERE.parent
 PLAN = HERE / "plan.toml"
 EQUIVALENT = HERE / "equivalent.toml"
 CLASS_SEPARATOR = "ǁ"
+RUN_EQUIVALENTS = "MUTATION_RUN_EQUIVALENTS"  # set: equivalent.toml's mutants run too
+
+
+@dataclass(frozen=True, slots=True)
+class Equivalent:
+    function: str  # "jobs/delivery.py:DeliveryWorker._idle_wait"
+    mutant: str  # the mutated line, as `mutmut show` prints it after "+"
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,3 +102,36 @@ def tests_by_module() -> dict[str, tuple[str, ...]]:
         entry["path"].removesuffix(".py").replace("/", "."): tuple(entry["tests"])
         for entry in plan["module"]
     }
+
+
+def load_equivalents() -> list[Equivalent]:
+    entries = tomllib.loads(EQUIVALENT.read_text(encoding="utf-8")).get("equivalent", [])
+    return [
+        Equivalent(entry["function"], entry["mutant"].strip(), entry["reason"])
+        for entry in entries
+    ]
+
+
+def change_of(key: str, path: str) -> str:
+    """The lines a mutant changes, as `mutmut show` prints them after "+" (read from the
+    mutants/ folder under the working directory)."""
+    from mutmut.mutation.diff_apply import get_diff_for_mutant
+
+    diff = get_diff_for_mutant(key, path=path)
+    added = [
+        line[1:].strip()
+        for line in diff.splitlines()
+        if line.startswith("+") and not line.startswith("+++")
+    ]
+    return " / ".join(line for line in added if not line.startswith(("def ", "async def ")))
+
+
+def equivalent(key: str) -> Equivalent | None:
+    """equivalent.toml's entry for this mutant, if it is one."""
+    module, function = split_mutant(key)
+    where = f"{module.replace('.', '/')}.py:{function}"
+    entries = [entry for entry in load_equivalents() if entry.function == where]
+    if not entries:
+        return None
+    change = change_of(key, where.partition(":")[0])
+    return next((entry for entry in entries if entry.mutant == change), None)

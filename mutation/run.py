@@ -29,20 +29,22 @@ import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
 
-from mutation.plan import EQUIVALENT, ROOT, Module, load, split_mutant
+from mutation.plan import (
+    ROOT,
+    RUN_EQUIVALENTS,
+    Equivalent,
+    Module,
+    change_of,
+    load,
+    load_equivalents,
+    split_mutant,
+)
 
 THRESHOLD = 90.0
 # mutmut's exit codes of a mutant's test run, as `mutmut results` names them.
 KILLED = {1: "killed", 3: "killed", -24: "timeout", 24: "timeout", 152: "timeout", 255: "timeout",
           36: "timeout", -9: "killed by a signal", -11: "killed by a signal"}  # fmt: skip
 NOT_KILLED = {0: "survived", 5: "no tests", 33: "no tests", None: "not checked"}
-
-
-@dataclass(frozen=True, slots=True)
-class Equivalent:
-    function: str  # "jobs/delivery.py:DeliveryWorker._idle_wait"
-    mutant: str  # the mutated line, as `mutmut show` prints it after "+"
-    reason: str
 
 
 @dataclass
@@ -64,6 +66,11 @@ def main() -> int:
     )
     parser.add_argument("--only", nargs="+", metavar="PATH", help="only these modules")
     parser.add_argument("--max-children", type=int, default=os.cpu_count() or 2)
+    parser.add_argument(
+        "--run-equivalents",
+        action="store_true",
+        help="run equivalent.toml's mutants too (to see that none has become killable)",
+    )
     args = parser.parse_args()
     os.chdir(ROOT)
     modules = load()
@@ -77,6 +84,8 @@ def main() -> int:
         return report(modules, load_equivalents(), 0.0)
     if not args.keep:
         shutil.rmtree(ROOT / "mutants", ignore_errors=True)
+    if args.run_equivalents:
+        os.environ[RUN_EQUIVALENTS] = "1"
     started = time.monotonic()
     globs = [glob for module in modules for glob in module.globs()]
     lean = [sys.executable, "-m", "mutation.lean"]  # mutmut, less the dropped arguments
@@ -102,27 +111,6 @@ def check_selection(modules: list[Module]) -> None:
     for setting, missing in lacking.items():
         if missing:
             sys.exit(f"pyproject.toml [tool.mutmut] {setting} lacks {', '.join(sorted(missing))}")
-
-
-def load_equivalents() -> list[Equivalent]:
-    entries = tomllib.loads(EQUIVALENT.read_text(encoding="utf-8")).get("equivalent", [])
-    return [
-        Equivalent(entry["function"], entry["mutant"].strip(), entry["reason"])
-        for entry in entries
-    ]
-
-
-def change_of(key: str, path: str) -> str:
-    """The lines a mutant changes, as `mutmut show` prints them after "+"."""
-    from mutmut.mutation.diff_apply import get_diff_for_mutant
-
-    diff = get_diff_for_mutant(key, path=path)
-    added = [
-        line[1:].strip()
-        for line in diff.splitlines()
-        if line.startswith("+") and not line.startswith("+++")
-    ]
-    return " / ".join(line for line in added if not line.startswith(("def ", "async def ")))
 
 
 def report(modules: list[Module], equivalents: list[Equivalent], minutes: float) -> int:

@@ -14,7 +14,7 @@ import os
 
 import pytest
 
-from mutation.plan import tests_by_module
+from mutation.plan import RUN_EQUIVALENTS, equivalent, tests_by_module
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -25,6 +25,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     files = tests_by_module().get(module)
     if files is None:
         return
+    if not os.environ.get(RUN_EQUIVALENTS) and _listed(mutant):
+        # Listed as changing nothing a test could see: running it would only cost the time
+        # of every test of its function. No test runs; the report counts it as equivalent.
+        config.hook.pytest_deselected(items=list(items))
+        items[:] = []
+        return
     from mutmut.state import state  # the stats run's durations, in this forked child
 
     duration = state().duration_by_test
@@ -34,3 +40,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep
+
+
+def _listed(mutant: str) -> bool:
+    """In equivalent.toml (when that cannot be told, the mutant runs: never a false kill)."""
+    try:
+        return equivalent(mutant) is not None
+    except Exception:
+        return False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from aiogram.client.session.middlewares.base import (
 from aiogram.methods import Response, TelegramMethod
 
 from bot.factory import build_bot, build_delivery
+from infra import log_context
 from infra.settings import Settings
 from jobs.delivery import ERROR_LIMIT, DeliveryLimits, DeliveryWorker, backoff
 from sandbox import SANDBOX_TOKEN, BotAPISandbox, ChatFault, RateLimits
@@ -142,6 +144,51 @@ async def test_the_message_subscribers_get(delivery: Delivering) -> None:
         "#Чернігівщина",
     ]
     assert 'href="https://example.org/a?b=1&amp;c=2"' in message.text
+
+
+async def test_a_delivery_that_breaks_unexpectedly_fails_alone_with_the_reason(
+    delivery: Delivering,
+) -> None:
+    """The worker outlives anything one delivery does: that copy is failed with the error,
+    the log line names the delivery, its item and its chat, and every other copy goes out."""
+    store = delivery.store
+    for chat in (71, 72):
+        await subscribe(store, chat, "UA-74")
+    render = delivery.worker.render
+
+    def breaking(item: Item, language: str) -> str:
+        if item.title == "Зламана":
+            raise RuntimeError("a template went missing")
+        return render(item, language)
+
+    delivery.worker.render = breaking
+    lines: list[tuple[str, dict[str, object]]] = []
+
+    class Lines(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append((record.getMessage(), dict(log_context.current())))
+
+    handler = Lines(logging.ERROR)
+    logging.getLogger("jobs.delivery").addHandler(handler)
+    try:
+        broken = await delivery.publish(news(title="Зламана"))
+        fine = await delivery.publish(news(title="Ціла"))
+        await delivery.settled()
+    finally:
+        logging.getLogger("jobs.delivery").removeHandler(handler)
+    rows = await store.db.fetchall(
+        "SELECT chat_id, status, error FROM deliveries WHERE item_id = ? ORDER BY chat_id",
+        (broken,),
+    )
+    error = "internal error: RuntimeError('a template went missing')"
+    assert [tuple(row) for row in rows] == [(71, "failed", error), (72, "failed", error)]
+    assert (await store.outbox.counts(fine))[DeliveryStatus.SENT] == 2
+    fields = sorted(
+        (fields["chat_id"], fields["item_id"])
+        for message, fields in lines
+        if "failed unexpectedly" in message and "delivery_id" in fields
+    )
+    assert fields == [(71, broken), (72, broken)]
 
 
 async def test_each_delivery_records_its_outcome(delivery: Delivering) -> None:

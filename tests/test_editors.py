@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Collection
+from datetime import UTC, datetime
 from typing import Any, cast
 
 import pytest
@@ -26,7 +27,7 @@ from infra.settings import Settings
 from jobs.editing import DELETE_WINDOW, correct_copies, retract_copies
 from sandbox import BotAPISandbox, ChatFault, SentMessage
 from storage.editorial import DeliveredCopy, ItemState
-from storage.models import ChatType, CopyChange, DeliveryStatus
+from storage.models import ChatType, CopyChange, DeliveryStatus, NewItem
 from storage.repositories import Storage
 from storage.roles import Role
 from tests.client import ADMIN_ID, BotClient, outcome, running_bot
@@ -272,10 +273,46 @@ async def test_a_button_of_a_flow_that_ended_changes_nothing(
     crafted = EditorCb(action=EditorAction.CORRECT, item_id=other).pack()
     answer = await editor.click_data(preview, crafted)
     assert answer.get("text") == "This button is out of date. Start again with the command."
+    # ...and so is a Retract button naming another item than the flow's.
+    [confirm] = await editor.send(f"/retract {item_id}")
+    crafted = EditorCb(action=EditorAction.RETRACT, item_id=other).pack()
+    answer = await editor.click_data(confirm, crafted)
+    assert answer.get("text") == "This button is out of date. Start again with the command."
     [copy, second] = client.sandbox.sent(11)
     assert not copy.deleted and copy.edits == 0 and second.edits == 0
     states = await store.editorial.states([item_id, other])
     assert states == {item_id: ItemState(0, False), other: ItemState(0, False)}
+
+
+async def test_a_correction_of_an_item_retracted_meanwhile_says_so(
+    client: BotClient, store: Storage, worker: Delivering
+) -> None:
+    await subscribe(store, 11, LVIV)
+    editor = await editor_of(client, store, LVIV)
+    item_id = await push(editor, "Lviv", "Bridge closed")
+    await editor.send(f"/correct {item_id}")
+    _intro, preview = await editor.send("Bridge open", expect=2)
+    admin = client.as_user(ADMIN_ID, language="en")
+    [confirm] = await admin.send(f"/retract {item_id}")
+    await admin.click(confirm, "Retract")
+    await editor.click_data(preview, preview.button("Correct")["callback_data"])
+    said = [m.plain_text for m in client.sandbox.sent(EDITOR)][-1]
+    assert said == f"Item № {item_id} was retracted."
+    [copy] = client.sandbox.sent(11, include_deleted=True)
+    assert copy.edits == 0  # nothing corrected
+
+
+async def test_the_audit_log_keeps_a_retracted_items_title_to_200_characters(
+    client: BotClient, store: Storage, worker: Delivering
+) -> None:
+    title = "Дуже довгий заголовок " * 12  # 264 characters
+    published = await store.outbox.publish(NewItem(LVIV, title.strip(), datetime.now(UTC)))
+    editor = await editor_of(client, store, LVIV)
+    [confirm] = await editor.send(f"/retract {published.item_id}")
+    [status] = await editor.click(confirm, "Retract")
+    await outcome(client.sandbox, status)
+    [entry, *_older] = await store.audit.recent(5)
+    assert (entry.action, entry.details) == ("retract", title.strip()[:200])
 
 
 async def send_push(editor: BotClient, region_label: str, text: str) -> tuple[int, SentMessage]:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 from functools import partial
 from typing import Any
@@ -347,7 +346,7 @@ async def on_retract_confirm(
     sender = copy_sender(bot, delivery)
 
     async def remove_all() -> None:
-        removed = await retract_copies(sender, copies, notices, pacer, time.time())
+        removed = await retract_copies(sender, copies, notices, pacer)
         await store.editorial.record_changes(
             [(copy.delivery_id, change, None) for copy, change in removed]
         )
