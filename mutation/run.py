@@ -5,9 +5,11 @@ Runs mutmut (mutation/lean.py) over the functions plan.toml names (a fresh run e
 mutants/ is made anew),
 then prints, per module, how many mutants the tests killed, every survivor with its change,
 and last `mutation score: K/N killed (P %)`. Mutants listed in equivalent.toml (no test can
-tell them apart) are left out of N. Exits non-zero below 90 %, or when mutmut fails.
+tell them apart) are not run (`--run-equivalents` runs them) and are left out of N. Exits
+non-zero below 90 %, or when mutmut fails.
 
     .venv/bin/python -m mutation.run [--keep] [--only jobs/delivery.py ...] [--max-children N]
+                                     [--run-equivalents] [--report]
 
 `--keep` reuses the mutants/ folder and mutmut's record of which test reaches which function
 (quicker while writing tests; the record does not see a test that changed); `--report` only

@@ -498,6 +498,14 @@ def test_ambiguous_input_suggests_all_candidates(text: str, expected: set[str]) 
     assert set(suggested[: len(expected)]) == expected  # the candidates come first
 
 
+def test_a_typo_goes_to_the_closest_names_all_of_them_and_only_them() -> None:
+    """«Бахмуч» is one letter from Бахмач (Чернігівщина) and from Бахмут (Донеччина): both are
+    offered. «Бахмич» is one from Бахмач and two from Бахмут: Бахмач alone."""
+    tie = match_region("Бахмуч")
+    assert tie.region is None and {"UA-74", "UA-14"} <= {r.code for r in tie.suggestions}
+    assert match_region("Бахмич").region == get_region("UA-74")
+
+
 @pytest.mark.parametrize(
     ("text", "first"),
     [
