@@ -115,11 +115,17 @@ def test_only_a_vanished_process_of_this_machine_counts_as_dead() -> None:
 def test_asking_after_a_live_holder_leaves_it_running() -> None:
     """The check only asks (signal 0). The holder echoes a line: a signal that ends it is
     delivered before it can read the next one, so an echo means it was left alone."""
-    echo = "import sys\nfor line in sys.stdin: print(line, end='', flush=True)"
+    echo = (
+        "import signal, sys\n"
+        "signal.signal(signal.SIGHUP, signal.SIG_DFL)  # as a holder has it (not under nohup)\n"
+        "print('ready', flush=True)\n"
+        "for line in sys.stdin: print(line, end='', flush=True)"
+    )
     with subprocess.Popen(
         [sys.executable, "-c", echo], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     ) as holder:
         assert holder.stdin is not None and holder.stdout is not None
+        assert holder.stdout.readline() == "ready\n"
         assert not _dead_local_owner(f"{socket.gethostname()}:{holder.pid}:abc")
         holder.stdin.write("still there?\n")
         holder.stdin.flush()

@@ -43,6 +43,14 @@ def test_words_become_their_lemmas_and_nothing_typed_is_syntax() -> None:
     assert match_expression([frozenset({"рада"})], "UA-74") == (
         'region : "ua74" AND {title body} : ("рада")'
     )
+    two = [frozenset({"податок", "податків"}), frozenset({"рада"})]
+    assert match_expression(two) == '{title body} : (("податків" OR "податок") AND "рада")'
+    three = [frozenset({"а1", "б1", "в1"})]
+    assert match_expression(three) == '{title body} : (("а1" OR "б1" OR "в1"))'
+    # A word with nothing to look for is passed over, and the rest still counts.
+    assert match_expression([frozenset({"!"}), frozenset({"рада"})]) == '{title body} : ("рада")'
+    many = "один два три чотири п'ять шість сім вісім дев'ять десять"
+    assert len(text_groups(many)) == MAX_WORDS
 
 
 def test_postgresql_gets_the_same_query_and_nothing_typed_is_syntax() -> None:
