@@ -11,10 +11,12 @@ this: its list of operators is replaced before it generates the mutants.)
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 
 import libcst as cst
 from mutmut.mutation import file_mutation, mutators
+from mutmut.workers import isolation
 
 
 def _arguments_as_none(node: cst.Call) -> Iterable[cst.Call]:
@@ -27,6 +29,21 @@ file_mutation.mutation_operators = [
     (kind, _arguments_as_none if operator is mutators.operator_arg_removal else operator)
     for kind, operator in mutators.mutation_operators
 ]
+
+# mutmut runs every selected test twice before the mutants: once to see which tests reach
+# which function (it stops on any failure), then again "clean". On a fresh run the first is
+# the check the second would make, and costs two minutes: TRUST_STATS skips the second.
+TRUST_STATS = "MUTATION_TRUST_STATS"
+
+
+def _stats_run_was_clean(self: object, tests: Iterable[str]) -> int:
+    return 0
+
+
+if os.environ.get(TRUST_STATS) == "1":
+    for runner in vars(isolation).values():
+        if isinstance(runner, type) and "run_clean_tests" in vars(runner):
+            runner.run_clean_tests = _stats_run_was_clean
 
 if __name__ == "__main__":
     from mutmut.__main__ import cli

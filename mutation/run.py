@@ -31,6 +31,7 @@ import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
 
+from mutation.lean import TRUST_STATS
 from mutation.plan import (
     ROOT,
     RUN_EQUIVALENTS,
@@ -88,6 +89,7 @@ def main() -> int:
         return report(modules, load_equivalents(), 0.0)
     if not args.keep:
         shutil.rmtree(ROOT / "mutants", ignore_errors=True)
+        os.environ[TRUST_STATS] = "1"  # a fresh stats run: mutmut's clean run would repeat it
     if args.run_equivalents:
         os.environ[RUN_EQUIVALENTS] = "1"
     started = time.monotonic()

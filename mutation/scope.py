@@ -11,6 +11,7 @@ are left alone.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -43,8 +44,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def _listed(mutant: str) -> bool:
-    """In equivalent.toml (when that cannot be told, the mutant runs: never a false kill)."""
+    """In equivalent.toml (when that cannot be told, the mutant runs: never a false kill).
+    mutmut runs the tests inside mutants/; the mutants are read from the project's root."""
+    from mutmut.utils.file_utils import change_cwd
+
+    here = Path.cwd()
     try:
-        return equivalent(mutant) is not None
-    except Exception:
+        with change_cwd(here.parent if here.name == "mutants" else here):
+            return equivalent(mutant) is not None
+    except Exception:  # an unreadable mutants/ folder: run the tests
         return False
