@@ -3,19 +3,22 @@
 mutmut hands each mutant the tests that reached its function in the stats run; a pacer's or a
 repository's function is reached by nearly every test that sends something, and most of those
 cannot tell a broken pace from a good one. plan.toml names the files that can, and this keeps
-only their tests (`MUTANT_UNDER_TEST` says which mutant runs), quickest first: with `-x` a
-mutant ends at its first failing test, and most mutants are caught by a quick one. Other runs
-are left alone.
+only their tests (`MUTANT_UNDER_TEST` says which mutant runs): first those that caught other
+mutants of the same function in this run, then the quickest: with `-x` a mutant ends at its
+first failing test. Other runs are left alone.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
 import pytest
 
 from mutation.plan import RUN_EQUIVALENTS, equivalent, tests_by_module
+
+KILLERS = "killers.tsv"  # in mutants/, where mutmut runs the tests: function, test that failed
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -35,12 +38,34 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     from mutmut.state import state  # the stats run's durations, in this forked child
 
     duration = state().duration_by_test
+    killers = _killers(mutant.rpartition("__mutmut_")[0])
     keep = [item for item in items if item.nodeid.partition("::")[0] in files]
-    keep.sort(key=lambda item: duration.get(item.nodeid, 0.0))
+    keep.sort(key=lambda item: (-killers.get(item.nodeid, 0), duration.get(item.nodeid, 0.0)))
     dropped = [item for item in items if item.nodeid.partition("::")[0] not in files]
     if dropped:
         config.hook.pytest_deselected(items=dropped)
-        items[:] = keep
+    items[:] = keep
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """A test that failed for a mutant is tried first for the next mutants of its function:
+    the same test tends to catch them (and a slow catch, at a timeout, is paid once)."""
+    mutant = os.environ.get("MUTANT_UNDER_TEST", "")
+    if "__mutmut_" in mutant and report.failed:
+        line = f"{mutant.rpartition('__mutmut_')[0]}\t{report.nodeid}\n"
+        with open(KILLERS, "a", encoding="utf-8") as killers:  # one short append: atomic
+            killers.write(line)
+
+
+def _killers(function: str) -> dict[str, int]:
+    """Test -> how many mutants of `function` it caught so far in this run."""
+    caught: dict[str, int] = {}
+    with contextlib.suppress(FileNotFoundError), open(KILLERS, encoding="utf-8") as killers:
+        for line in killers:
+            name, _, test = line.rstrip("\n").partition("\t")
+            if name == function:
+                caught[test] = caught.get(test, 0) + 1
+    return caught
 
 
 def _listed(mutant: str) -> bool:
