@@ -654,22 +654,24 @@ async def test_a_correction_edits_each_copy_as_telegram_lets_it() -> None:
         DeliveredCopy(-24, 5, "uk", 0.0),  # the reminder in the same group
         DeliveredCopy(25, 6, "uk", 0.0),  # 429 twice
         DeliveredCopy(26, 7, "uk", 0.0),  # blocked
+        DeliveredCopy(27, 8, "uk", 0.0),  # a 429 too long to wait out here
+        DeliveredCopy(-28, 9, "uk", 0.0),  # two copies in another group:
+        DeliveredCopy(-28, 10, "uk", 0.0),  # a group's pace between them
     ]
     chats = Chats(
-        {23: ["unchanged"], -24: ["flood 1"], 25: ["flood 0", "flood 0"], 26: ["blocked"]}
+        {
+            23: ["unchanged"],
+            -24: ["flood 1"],
+            25: ["flood 0", "flood 0"],
+            26: ["blocked"],
+            27: ["flood 61"],
+        }
     )
     pacer = Pacer(PaceLimits(rate=1000, chat_interval=1.0, group_interval=0.4))
     texts = {"uk": "<b>Виправлено</b>", "en": "<b>Corrected</b>"}
-    edited = await correct_copies(cast(Bot, chats), copies, texts, pacer)
-    assert [change for _copy, change in edited] == [
-        None,
-        None,
-        None,
-        None,
-        None,
-        CopyChange.FAILED,
-        CopyChange.FAILED,
-    ]
+    edited = await asyncio.wait_for(correct_copies(cast(Bot, chats), copies, texts, pacer), 20)
+    failed = CopyChange.FAILED
+    assert [change for _copy, change in edited] == [None] * 5 + [failed] * 3 + [None] * 2
     assert chats.calls == [
         ("edit", 21),
         ("caption", -22),
@@ -680,6 +682,9 @@ async def test_a_correction_edits_each_copy_as_telegram_lets_it() -> None:
         ("edit", 25),
         ("edit", 25),
         ("edit", 26),
+        ("edit", 27),
+        ("edit", -28),
+        ("edit", -28),
     ]
     assert chats.given[0] == {
         "chat_id": 21, "message_id": 1, "text": texts["uk"], "parse_mode": "HTML"
@@ -690,4 +695,5 @@ async def test_a_correction_edits_each_copy_as_telegram_lets_it() -> None:
     flooded, again, reminder = chats.times[3:6]
     assert 1.0 <= again - flooded < 2.5  # the 429's retry_after (not a private chat's burst)
     assert reminder - again >= 0.4  # and then a group's pace
+    assert chats.times[-1] - chats.times[-2] >= 0.4
     assert pacer.pauses == 0  # one chat's 429 holds up that chat only

@@ -707,6 +707,7 @@ def test_an_import_is_checked_row_by_row() -> None:
             "9;Хтось;UA-46;left",  # no such member
             "7#;Хтось;UA-46;left",
             "abc;Хтось;UA-46;left",
+            "X7;Хтось;UA-46;left",
             "1" * 12 + ";Хтось;UA-46;left",
             "1" * 13 + ";Хтось;UA-46;left",
             f";{name};UA-46;candidate",
@@ -739,23 +740,24 @@ def test_an_import_is_checked_row_by_row() -> None:
         (7, "there is no member with id 9"),
         (8, "the id “7#” is not a number"),
         (9, "the id “abc” is not a number"),
-        (10, "there is no member with id 111111111111"),
-        (11, "the id “1111111111111” is not a number"),
-        (13, f"the name is longer than {MAX_NAME} characters"),
+        (10, "the id “X7” is not a number"),
+        (11, "there is no member with id 111111111111"),
+        (12, "the id “1111111111111” is not a number"),
+        (14, f"the name is longer than {MAX_NAME} characters"),
         (
-            14,
+            15,
             "the name is empty; unknown region “Марс”; "
             "unknown status “дружба” (candidate, admitted, suspended, left)",
         ),
-        (15, "the region “UA-65” is not yours"),
-        (16, f"a text is longer than {MAX_TEXT} characters"),
+        (16, "the region “UA-65” is not yours"),
+        (17, f"a text is longer than {MAX_TEXT} characters"),
         (
-            17,
+            18,
             "member №5 has the same name and region (to change it, put its id in the row)",
         ),
-        (18, "the row has control characters (such as NUL)"),
-        (20, "row 19 has the same name and region"),
-        (21, "member №8 has the same name and region (to change it, put its id in the row)"),
+        (19, "the row has control characters (such as NUL)"),
+        (21, "row 20 has the same name and region"),
+        (22, "member №8 has the same name and region (to change it, put its id in the row)"),
     ]
 
 
