@@ -407,7 +407,8 @@ class DeliveryWorker:
             log.exception(
                 "delivery %s to chat %s failed unexpectedly", delivery.id, delivery.chat_id
             )
-            result = _final(delivery, DeliveryStatus.FAILED, f"internal error: {exc!r}"[:500])
+            error = f"internal error: {exc!r}"[:ERROR_LIMIT]
+            result = _final(delivery, DeliveryStatus.FAILED, error)
         except asyncio.CancelledError:
             # Stopped while waiting: the delivery stays pending for the next start.
             result = _pending(delivery, delivery.attempts, 0.0)

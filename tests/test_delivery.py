@@ -158,7 +158,7 @@ async def test_a_delivery_that_breaks_unexpectedly_fails_alone_with_the_reason(
 
     def breaking(item: Item, language: str) -> str:
         if item.title == "Зламана":
-            raise RuntimeError("a template went missing")
+            raise RuntimeError("a template went missing: " + "ш" * 600)
         return render(item, language)
 
     delivery.worker.render = breaking
@@ -180,7 +180,7 @@ async def test_a_delivery_that_breaks_unexpectedly_fails_alone_with_the_reason(
         "SELECT chat_id, status, error FROM deliveries WHERE item_id = ? ORDER BY chat_id",
         (broken,),
     )
-    error = "internal error: RuntimeError('a template went missing')"
+    error = ("internal error: RuntimeError('a template went missing: " + "ш" * 600)[:ERROR_LIMIT]
     assert [tuple(row) for row in rows] == [(71, "failed", error), (72, "failed", error)]
     assert (await store.outbox.counts(fine))[DeliveryStatus.SENT] == 2
     fields = sorted(

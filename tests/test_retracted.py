@@ -208,6 +208,7 @@ async def test_a_retracted_item_is_never_sent_though_its_copies_were_pending(
     assert (await store.outbox.counts(wrong.item_id))[DeliveryStatus.PENDING] == 2
     async with delivering(sandbox, settings, store) as running:
         await running.settled()
+        assert running.worker.stats.cancelled == 2  # /metrics counts them
     for chat in (21, 22):
         assert [m.plain_text.split("\n")[0] for m in sandbox.sent(chat)] == ["Справжня новина"]
     counts = await store.outbox.counts(wrong.item_id)
