@@ -477,6 +477,26 @@ async def test_graceful_stop_leaves_the_rest_pending(
     assert all(len(sandbox.sent(chat)) == 1 for chat in range(200, 260))
 
 
+async def test_a_copy_still_on_its_way_past_the_stops_grace_stays_pending(
+    sandbox: BotAPISandbox, settings: Settings, store: Storage
+) -> None:
+    """A request Telegram has not answered when the stop's grace ends is given up: its copy
+    is pending again, due at once, with no attempt counted (whether it arrived is unknown)."""
+    await subscribe(store, 90, "UA-74")
+    sandbox.set_fault(90, ChatFault("hold", times=1))
+    async with delivering(sandbox, settings, store) as running:
+        item_id = await running.publish(news())
+        await sandbox.wait_until(lambda: sandbox.held == 1)
+        await running.worker.stop(timeout=0.2)
+        row = await store.db.fetchone(
+            "SELECT status, attempts, next_attempt_at FROM deliveries WHERE item_id = ?",
+            (item_id,),
+        )
+        sandbox.release()
+    assert row is not None and (row[0], row[1]) == ("pending", 0)
+    assert row[2] is not None and row[2] <= time.time()
+
+
 async def test_network_errors_are_retried_then_failed_with_the_reason(
     settings: Settings, store: Storage
 ) -> None:
