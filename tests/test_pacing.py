@@ -191,7 +191,8 @@ def test_floods_are_counted_and_a_flood_of_no_chat_pauses_everyone() -> None:
 async def test_a_slot_granted_to_a_busy_chat_goes_back_to_the_budget() -> None:
     """Two sends to one chat at once: the second is granted a slot, finds the chat's pace
     taken, gives the slot back and waits. The budgets get it back: then, with the window
-    empty, exactly `rate` paid and `free_rate` other sends go at once."""
+    empty, exactly `rate` paid and `free_rate` other sends go at once (the next a second
+    later, when the window frees: 0.9 s leaves a loaded machine its slack)."""
     pacer = Pacer(PaceLimits(rate=4, free_rate=2, chat_interval=0.2, chat_burst=1))
 
     async def send(chat: int, paid: bool = False) -> float:
@@ -202,12 +203,12 @@ async def test_a_slot_granted_to_a_busy_chat_goes_back_to_the_budget() -> None:
     await asyncio.sleep(1.1)  # the window of those two sends ends
     start = pacer.now()
     free = await asyncio.wait_for(asyncio.gather(*(send(10 + n) for n in range(3))), 5)
-    assert [at - start < 0.5 for at in sorted(free)] == [True, True, False]
+    assert [at - start < 0.9 for at in sorted(free)] == [True, True, False]
     await asyncio.wait_for(asyncio.gather(send(2, True), send(2, True)), timeout=5)
     await asyncio.sleep(1.1)
     start = pacer.now()
     paid = await asyncio.wait_for(asyncio.gather(*(send(20 + n, True) for n in range(5))), 5)
-    assert [at - start < 0.5 for at in sorted(paid)] == [True] * 4 + [False]
+    assert [at - start < 0.9 for at in sorted(paid)] == [True] * 4 + [False]
 
 
 # --- end to end: the bot against a strict sandbox ---------------------------------------------
