@@ -162,6 +162,7 @@ class DeliveryWorker:
         self.stats = DeliveryStats()
         self.owner = _owner_id()
         self._wake = asyncio.Event()
+        self._flushing = asyncio.Lock()
         self._stopping = asyncio.Event()
         self._slots = asyncio.Semaphore(self.limits.max_in_flight)
         self._in_flight: set[int] = set()  # chat ids with a request out
@@ -665,11 +666,20 @@ class DeliveryWorker:
             await self._flush()
 
     async def _flush(self) -> None:
+        # One flush at a time: a stop's flush waits for the loop's, so that when stop()
+        # returns, every answer is recorded.
+        async with self._flushing:
+            await self._flush_once()
+
+    async def _flush_once(self) -> None:
         if not self._results:
             return
         batch, self._results = self._results, []
         try:
             await self.store.outbox.record([result for result, _delivery in batch])
+        except asyncio.CancelledError:  # the stop cancels the loop's flush: the next records
+            self._results = batch + self._results
+            raise
         except Exception as exc:
             # Keep them: the next flush tries again (a busy database, say).
             if isinstance(exc, _TRANSIENT):
