@@ -429,8 +429,8 @@ class DeliveryWorker:
         revision = delivery.revision  # of the item, as the copy reads
         if delivery.bundle_id is not None:  # a digest, or the list after quiet hours
             text = await self.store.chat_settings.bundle_text(delivery.bundle_id)
-            if text is None:
-                return _final(delivery, DeliveryStatus.CANCELLED, "bundle deleted")
+            if text is None:  # deleted meanwhile (a /stop), and the row with it: only counted
+                return _final(delivery, DeliveryStatus.CANCELLED)
         else:
             if delivery.retracted or delivery.item_id is None:
                 return _final(delivery, DeliveryStatus.CANCELLED, "item retracted")
@@ -439,8 +439,8 @@ class DeliveryWorker:
                     return DeliveryResult(delivery.id, DeliveryStatus.HELD, delivery.attempts)
                 silent = chat.silent(moment)
             item = await self._item(delivery.item_id, delivery.revision)
-            if item is None:
-                return _final(delivery, DeliveryStatus.CANCELLED, "item deleted")
+            if item is None:  # deleted meanwhile, and the row with it: only counted
+                return _final(delivery, DeliveryStatus.CANCELLED)
             # Read after the row: a correction in between makes the copy newer than the row
             # said, and it needs no edit.
             revision = max(revision, item.revision)
@@ -492,9 +492,9 @@ class DeliveryWorker:
                     plain = True
                     continue
                 self.stats.failed += 1
-                return _final(delivery, DeliveryStatus.FAILED, exc.message[:500], attempts)
+                return _final(delivery, DeliveryStatus.FAILED, exc.message[:ERROR_LIMIT], attempts)
             except (TelegramServerError, TelegramNetworkError, TimeoutError) as exc:
-                return self._retry_later(delivery, attempts, str(exc) or type(exc).__name__)
+                return self._retry_later(delivery, attempts, str(exc))
             self.stats.sent += 1
             return DeliveryResult(
                 delivery.id,
@@ -715,7 +715,10 @@ def _pending(delivery: Delivery, attempts: int, at: float) -> DeliveryResult:
 
 
 def _final(
-    delivery: Delivery, status: DeliveryStatus, reason: str, attempts: int | None = None
+    delivery: Delivery,
+    status: DeliveryStatus,
+    reason: str | None = None,
+    attempts: int | None = None,
 ) -> DeliveryResult:
     return DeliveryResult(
         delivery.id,

@@ -287,6 +287,7 @@ async def test_invalid_html_is_resent_as_plain_text(
     sandbox: BotAPISandbox, settings: Settings, store: Storage
 ) -> None:
     await subscribe(store, 50, "UA-74")
+    await subscribe(store, 51, "UA-74")
 
     def broken(item: Item, language: str) -> str:
         return f"<b>{item.title} & <unclosed>"
@@ -294,10 +295,11 @@ async def test_invalid_html_is_resent_as_plain_text(
     async with delivering(sandbox, settings, store, render=broken) as running:
         item_id = await running.publish(news(title="Заголовок"))
         await running.settled()
-        assert running.worker.stats.plain_text_fallbacks == 1
-    [message] = sandbox.sent(50)
-    assert message.parse_mode is None and message.text == "Заголовок & "
-    assert (await store.outbox.counts(item_id))[DeliveryStatus.SENT] == 1
+        assert running.worker.stats.plain_text_fallbacks == 2  # /metrics: one for each copy
+    for chat in (50, 51):
+        [message] = sandbox.sent(chat)
+        assert message.parse_mode is None and message.text == "Заголовок & "
+    assert (await store.outbox.counts(item_id))[DeliveryStatus.SENT] == 2
 
 
 async def test_server_errors_are_retried_with_backoff(delivery: Delivering) -> None:
@@ -590,4 +592,6 @@ async def test_paid_broadcast_copies_carry_allow_paid_broadcast(
     flags = {str(sandbox.sent(chat)[0].params.get("allow_paid_broadcast")) for chat in chats}
     assert {flag.lower() for flag in flags} == {"true"}
     assert sandbox.errors[429] == 0
-    assert sandbox.stats()["busiest_second"]["unpaid"] == 0
+    busiest = sandbox.stats()["busiest_second"]
+    assert busiest["unpaid"] == 0
+    assert busiest["all"] > 45  # faster than the 30/s of unpaid messages

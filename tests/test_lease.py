@@ -9,11 +9,15 @@ Here the lease lives 2.4 s, so that expiring and renewing take seconds, not 15.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import pytest
 
@@ -22,6 +26,7 @@ from jobs.delivery import LEASE_NAME, DeliveryLimits, _dead_local_owner
 from sandbox import BotAPISandbox
 from storage.models import DeliveryStatus
 from storage.repositories import Storage
+from tests.client import until
 from tests.test_delivery import delivering, news, subscribe
 
 SHORT = DeliveryLimits(
@@ -50,12 +55,31 @@ async def lease_of(store: Storage, timeout: float = 10.0) -> tuple[str, float]:
     return holder
 
 
+class LockedDatabase:
+    """A lease method that fails as a locked database does: the next `times` calls, and any
+    while `locked`."""
+
+    def __init__(self, method: Callable[..., Awaitable[Any]], times: int = 0) -> None:
+        self.method = method
+        self.times = times
+        self.locked = False
+
+    async def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self.locked or self.times > 0:
+            self.times = max(0, self.times - 1)
+            raise sqlite3.OperationalError("database is locked")
+        return await self.method(*args, **kwargs)
+
+
 async def test_a_holder_that_stopped_renewing_is_waited_for_until_its_lease_expires(
-    sandbox: BotAPISandbox, settings: Settings, store: Storage
+    sandbox: BotAPISandbox, settings: Settings, store: Storage, caplog: pytest.LogCaptureFixture
 ) -> None:
     await subscribe(store, 1, "UA-74")
     assert await store.leases.acquire(LEASE_NAME, ELSEWHERE, 2.0)  # ...and then went silent
     expiry = time.monotonic() + (await lease_of(store))[1] - time.time()
+    # The first look at the lease fails (a locked database): the worker does not take it then.
+    store.leases.holder = LockedDatabase(store.leases.holder, times=1)  # type: ignore[method-assign]
+    caplog.set_level(logging.INFO, "jobs.delivery")
     async with delivering(sandbox, settings, store, SHORT) as running:
         item_id = await running.publish(news())
         [copy] = await sandbox.wait_for(1, timeout=10)
@@ -64,10 +88,19 @@ async def test_a_holder_that_stopped_renewing_is_waited_for_until_its_lease_expi
         assert owner == running.worker.owner and until > time.time()
     assert copy.arrived >= expiry, "delivered while another process held the lease"
     assert counts[DeliveryStatus.SENT] == 1
+    waiting = [
+        record
+        for record in caplog.records
+        if "is delivering from this database; waiting" in record.getMessage()
+    ]
+    assert [(record.levelno, ELSEWHERE in record.getMessage()) for record in waiting] == [
+        (logging.INFO if store.db.shared else logging.WARNING, True)  # once, naming it
+    ]
+    assert "could not read the lease" in caplog.text
 
 
 async def test_the_lease_is_renewed_while_delivering_and_kept_from_others(
-    sandbox: BotAPISandbox, settings: Settings, store: Storage
+    sandbox: BotAPISandbox, settings: Settings, store: Storage, caplog: pytest.LogCaptureFixture
 ) -> None:
     async with delivering(sandbox, settings, store, SHORT) as running:
         owner, first = await lease_of(store)
@@ -88,6 +121,62 @@ async def test_the_lease_is_renewed_while_delivering_and_kept_from_others(
         assert (await running.settled(item_id))[DeliveryStatus.SENT] == 1
     # Stopped: the lease is released at once, for the next process.
     assert await store.leases.holder(LEASE_NAME) is None
+    assert not [record for record in caplog.records if record.levelno >= logging.WARNING]
+
+
+async def test_renewals_a_locked_database_refuses_are_tried_again_sending_nothing_meanwhile(
+    sandbox: BotAPISandbox, settings: Settings, store: Storage
+) -> None:
+    """While the lease cannot be renewed, the worker sends nothing once it may have expired
+    (a second before its end), and goes on when a renewal succeeds again. Renewals come
+    every third of the lease's life, no more often: each is a write."""
+    await subscribe(store, 4, "UA-74")
+    acquire = store.leases.acquire
+    renewals: list[float] = []
+
+    async def counted(*args: Any, **kwargs: Any) -> bool:
+        renewals.append(time.monotonic())
+        return await acquire(*args, **kwargs)
+
+    locked = LockedDatabase(counted)
+    store.leases.acquire = locked  # type: ignore[method-assign]
+    async with delivering(sandbox, settings, store, SHORT) as running:
+        _owner, until = await lease_of(store)
+        await asyncio.sleep(2 * SHORT.lease_ttl)
+        assert len(renewals) <= 1 + 6  # the first acquisition, then one each 0.8 s
+        _owner, until = await lease_of(store)
+        locked.locked = True
+        # Past the point of no new sends (a second before the expiry), not yet expired:
+        await asyncio.sleep(max(0.0, until - time.time() - 0.7))
+        item_id = await running.publish(news())
+        await asyncio.sleep(max(0.0, until - time.time() + 0.5))  # expired, in the store
+        locked.locked = False
+        renewed = time.monotonic()
+        [copy] = await sandbox.wait_for(4, timeout=10)
+        assert (await running.settled(item_id))[DeliveryStatus.SENT] == 1
+        assert (await lease_of(store))[0] == running.worker.owner
+    assert copy.arrived >= renewed, "sent while the lease may have expired"
+
+
+async def test_a_lease_taken_over_meanwhile_stops_the_sends_until_it_is_free_again(
+    sandbox: BotAPISandbox, settings: Settings, store: Storage, caplog: pytest.LogCaptureFixture
+) -> None:
+    await subscribe(store, 5, "UA-74")
+    async with delivering(sandbox, settings, store, SHORT) as running:
+        await lease_of(store)
+        # The lease expired unnoticed (a frozen process) and another process took it.
+        await store.db.execute(
+            "UPDATE leases SET owner = ?, expires_at = ? WHERE name = ?",
+            (ELSEWHERE, time.time() + 60, LEASE_NAME),
+        )
+        await until(lambda: "lost the delivery lease" in caplog.text, timeout=10)
+        item_id = await running.publish(news())
+        await asyncio.sleep(0.3)  # time for a worker that missed it to send
+        await store.leases.release(LEASE_NAME, ELSEWHERE)
+        released = time.monotonic()
+        [copy] = await sandbox.wait_for(5, timeout=10)
+        assert (await running.settled(item_id))[DeliveryStatus.SENT] == 1
+    assert copy.arrived >= released, "sent while another process held the lease"
 
 
 async def test_the_lease_of_a_dead_process_on_this_machine_is_taken_at_once(

@@ -369,3 +369,10 @@ def test_the_workers_own_limits_give_a_group_twenty_a_minute_and_a_chat_one_a_se
     private = as_fast_as_allowed(5, False, 60)
     assert busiest(private, 1.0) == 3  # a burst of three...
     assert busiest(private, 10.0) == 3 + 9  # ...then one a second
+
+
+def test_paid_broadcasts_go_at_1000_a_second_and_everything_else_still_at_the_rate() -> None:
+    paid = DeliveryLimits(overall_per_second=30, paid_broadcast=True).pace()
+    assert (paid.rate, paid.free) == (1000, 30)  # /latest's answers do not pay
+    unpaid = DeliveryLimits(overall_per_second=20).pace()
+    assert (unpaid.rate, unpaid.free) == (20, 20)

@@ -204,15 +204,22 @@ async def test_a_retracted_item_is_never_sent_though_its_copies_were_pending(
         await subscribe(store, chat, LVIV)
     wrong = await store.outbox.publish(NewItem(LVIV, "Хибна тривога", now))
     await store.outbox.publish(NewItem(LVIV, "Справжня новина", now))
+    await store.outbox.publish(NewItem(LVIV, "Ще одна новина", now))
     assert await store.items.retract(wrong.item_id)  # hidden; its two copies still pending
     assert (await store.outbox.counts(wrong.item_id))[DeliveryStatus.PENDING] == 2
     async with delivering(sandbox, settings, store) as running:
         await running.settled()
-        assert running.worker.stats.cancelled == 2  # /metrics counts them
+        stats = running.worker.stats
+        assert (stats.cancelled, stats.sent) == (2, 4)  # /metrics counts them
     for chat in (21, 22):
-        assert [m.plain_text.split("\n")[0] for m in sandbox.sent(chat)] == ["Справжня новина"]
-    counts = await store.outbox.counts(wrong.item_id)
-    assert counts[DeliveryStatus.CANCELLED] == 2 and counts[DeliveryStatus.SENT] == 0
+        assert [m.plain_text.split("\n")[0] for m in sandbox.sent(chat)] == [
+            "Справжня новина",
+            "Ще одна новина",
+        ]
+    rows = await store.db.fetchall(
+        "SELECT status, error FROM deliveries WHERE item_id = ?", (wrong.item_id,)
+    )
+    assert [tuple(row) for row in rows] == [("cancelled", "item retracted")] * 2
 
 
 async def test_a_copy_sent_after_a_correction_reads_corrected(
@@ -234,3 +241,7 @@ async def test_a_copy_sent_after_a_correction_reads_corrected(
     assert counts[DeliveryStatus.SENT] == 2
     [later] = sandbox.sent(24)
     assert later.plain_text.startswith("Зустріч об 11:00") and later.edits == 0
+    # The outbox knows the copy reads as revision 1: no needless edit ("not modified").
+    assert sandbox.errors[400] == 0
+    row = await store.db.fetchone("SELECT revision FROM deliveries WHERE chat_id = 24")
+    assert row is not None and row[0] == 1
