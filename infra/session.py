@@ -15,8 +15,8 @@ from typing import Any, cast
 
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.exceptions import TelegramNetworkError
-from aiogram.methods import TelegramMethod
+from aiogram.exceptions import TelegramNetworkError, TelegramServerError
+from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiohttp import ClientError, ClientTimeout
 
@@ -38,6 +38,29 @@ class JsonAiohttpSession(AiohttpSession):
             await super().close()
         elif self._session is not None and not self._session.closed:
             await self._session.close()
+
+    def check_response(
+        self,
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+        status_code: int,
+        content: str,
+    ) -> Response[TelegramType]:
+        """aiogram's reading of an answer, except that a 5xx that is not the Bot API's JSON (a
+        proxy's "502 Bad Gateway" page, which Telegram's front serves now and then) is the
+        server error it is, retried like any other, not a ClientDecodeError that fails the
+        copy at once."""
+        if status_code >= HTTPStatus.INTERNAL_SERVER_ERROR:
+            try:
+                json.loads(content)
+            except ValueError:
+                reason = (
+                    f"HTTP {status_code}: {_status_phrase(status_code)} (not a Bot API answer)"
+                )
+                raise TelegramServerError(method=method, message=reason) from None
+        return super().check_response(
+            bot=bot, method=method, status_code=status_code, content=content
+        )
 
     def json_body(self, bot: Bot, method: TelegramMethod[Any]) -> bytes | None:
         """The request as JSON, or None when it carries files (those go as multipart)."""
@@ -137,3 +160,9 @@ class JsonAiohttpSession(AiohttpSession):
             # Some of aiohttp's errors quote the URL, and the URL holds the token.
             reason = f"{type(exc).__name__}: {exc}".replace(bot.token, "<BOT_TOKEN>")
             raise _UnreachedError(reason) from exc
+
+
+def _status_phrase(status_code: int) -> str:
+    with contextlib.suppress(ValueError):
+        return HTTPStatus(status_code).phrase
+    return ""

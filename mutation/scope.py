@@ -4,14 +4,17 @@ mutmut hands each mutant the tests that reached its function in the stats run; a
 repository's function is reached by nearly every test that sends something, and most of those
 cannot tell a broken pace from a good one. plan.toml names the files that can, and this keeps
 only their tests (`MUTANT_UNDER_TEST` says which mutant runs): first those that caught other
-mutants of the same function in this run, then the quickest: with `-x` a mutant ends at its
-first failing test. Other runs are left alone.
+mutants of the same function in this run, then those that caught mutants of its module, then
+the quickest: with `-x` a mutant ends at its first failing test. Other runs are left alone.
 """
 
 from __future__ import annotations
 
 import contextlib
+import math
 import os
+import signal
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +22,7 @@ import pytest
 from mutation.plan import RUN_EQUIVALENTS, equivalent, tests_by_module
 
 KILLERS = "killers.tsv"  # in mutants/, where mutmut runs the tests: function, test that failed
+TEST_LIMIT = 30  # seconds: a test of a mutant that runs longer has been stopped by it
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -38,13 +42,50 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     from mutmut.state import state  # the stats run's durations, in this forked child
 
     duration = state().duration_by_test
-    killers = _killers(mutant.rpartition("__mutmut_")[0])
+    function = mutant.rpartition("__mutmut_")[0]
+    of_function, of_module = _killers(function, module)
+
+    def order(item: pytest.Item) -> tuple[int, float]:
+        """Tests that caught mutants of this function, then of its module, the cheapest
+        catch first (seconds per mutant caught); then the rest, quickest first."""
+        seconds = duration.get(item.nodeid, 0.0)
+        for tier, caught in enumerate((of_function, of_module)):
+            if item.nodeid in caught:
+                return tier, seconds / caught[item.nodeid]
+        return 2, seconds
+
     keep = [item for item in items if item.nodeid.partition("::")[0] in files]
-    keep.sort(key=lambda item: (-killers.get(item.nodeid, 0), duration.get(item.nodeid, 0.0)))
+    keep.sort(key=order)
     dropped = [item for item in items if item.nodeid.partition("::")[0] not in files]
     if dropped:
         config.hook.pytest_deselected(items=dropped)
     items[:] = keep
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """A mutant may make a test wait for ever (a pacer that never grants a turn): mutmut's
+    own limit is on CPU time, which a waiting test does not use, and on a wall time made from
+    every test of the function. A test of a mutant fails after ten times its clean duration
+    (at least TEST_LIMIT seconds) instead."""
+    mutant = os.environ.get("MUTANT_UNDER_TEST", "")
+    if "__mutmut_" not in mutant:
+        return (yield)
+    from mutmut.state import state
+
+    clean = state().duration_by_test.get(item.nodeid, 0.0)
+
+    def expire(_signal: int, _frame: object) -> None:
+        raise TimeoutError(f"{item.nodeid}: over {limit} s with {mutant}")
+
+    limit = max(TEST_LIMIT, math.ceil(10 * clean))
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(limit)
+    try:
+        return (yield)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -57,15 +98,19 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
             killers.write(line)
 
 
-def _killers(function: str) -> dict[str, int]:
-    """Test -> how many mutants of `function` it caught so far in this run."""
-    caught: dict[str, int] = {}
+def _killers(function: str, module: str) -> tuple[dict[str, int], dict[str, int]]:
+    """Test -> how many mutants it caught so far in this run: of `function`, and of the other
+    functions of `module`."""
+    of_function: dict[str, int] = {}
+    of_module: dict[str, int] = {}
     with contextlib.suppress(FileNotFoundError), open(KILLERS, encoding="utf-8") as killers:
         for line in killers:
             name, _, test = line.rstrip("\n").partition("\t")
             if name == function:
-                caught[test] = caught.get(test, 0) + 1
-    return caught
+                of_function[test] = of_function.get(test, 0) + 1
+            elif name.startswith(module + ".x"):
+                of_module[test] = of_module.get(test, 0) + 1
+    return of_function, of_module
 
 
 def _listed(mutant: str) -> bool:

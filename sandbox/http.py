@@ -10,6 +10,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from http import HTTPStatus
 from typing import Any, Self
 
 from aiohttp import web
@@ -26,9 +27,16 @@ from sandbox.records import (
     _bad,
     _dumps,
     _error_body,
+    _GatewayError,
 )
 
 log = logging.getLogger(__name__)
+
+_BAD_GATEWAY_PAGE = (
+    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
+    "</body>\r\n</html>\r\n"
+)
 
 
 class Served(BotMethods):
@@ -120,6 +128,12 @@ class Served(BotMethods):
             result = await entry[1](params, uploads)
         except _ApiError as exc:
             return self._error_response(exc.code, exc.description, exc.parameters)
+        except _GatewayError:
+            self.errors[HTTPStatus.BAD_GATEWAY] += 1
+            self._notify()
+            return web.Response(
+                status=HTTPStatus.BAD_GATEWAY, text=_BAD_GATEWAY_PAGE, content_type="text/html"
+            )
         except Exception:
             log.exception("sandbox: %s failed", name)
             return self._error_response(500, "Internal Server Error")

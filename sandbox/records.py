@@ -37,6 +37,7 @@ FaultKind = Literal[
     "delay",
     "flood",
     "hold",
+    "bad_gateway",  # a proxy's HTML page with a 502, as Telegram's front serves now and then
 ]
 FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
 MEMBER_STATUSES = ("creator", "administrator", "member", "restricted", "left", "kicked")
@@ -153,6 +154,10 @@ class _ApiError(Exception):
         self.code = code
         self.description = description
         self.parameters = parameters
+
+
+class _GatewayError(Exception):
+    """Not the Bot API's answer: the page of a proxy in front of it."""
 
 
 def _bad(description: str) -> _ApiError:

@@ -24,6 +24,7 @@ from sandbox.records import (
     SentMessage,
     _ApiError,
     _bad,
+    _GatewayError,
 )
 
 log = logging.getLogger(__name__)
@@ -293,6 +294,8 @@ class SandboxState:
             )
         elif kind == "server_error":
             raise _ApiError(500, "Internal Server Error" + fault.detail)
+        elif kind == "bad_gateway":
+            raise _GatewayError
         elif kind == "flood":
             retry_after = max(1, int(fault.retry_after))
             raise _ApiError(

@@ -19,6 +19,7 @@ from storage.models import ChatType, Delivery, DeliveryResult, DeliveryStatus, I
 from storage.repositories import Storage
 from tests.client import until
 from tests.test_delivery import delivering, news, subscribe
+from tests.test_lease import LockedDatabase
 from tests.test_photos import JPEG
 
 URL = "https://example.org/novyna"
@@ -181,6 +182,26 @@ async def test_a_timeout_that_never_ends_fails_the_copy_naming_it(
     assert error == "HTTP Client says - Request timeout error"
 
 
+async def test_a_proxys_bad_gateway_page_is_retried_like_a_server_error(
+    sandbox: BotAPISandbox, settings: Settings, store: Storage
+) -> None:
+    """Telegram's front answers "502 Bad Gateway" in HTML now and then: not the Bot API's
+    JSON, yet a server error all the same, retried, then failed with the reason."""
+    for chat in (52, 53):
+        await subscribe(store, chat, "UA-74")
+    sandbox.set_fault(52, ChatFault("bad_gateway", times=1))
+    sandbox.set_fault(53, ChatFault("bad_gateway"))
+    limits = DeliveryLimits(
+        overall_per_second=1000, chat_interval=0.05, backoff_base=0.05, max_attempts=2
+    )
+    async with delivering(sandbox, settings, store, limits) as running:
+        await running.settled(await running.publish(news()))
+    assert (await row_of(store, 52))[:3] == ("sent", 2, None)
+    assert len(sandbox.sent(52)) == 1
+    reason = "Telegram server says - HTTP 502: Bad Gateway (not a Bot API answer)"
+    assert (await row_of(store, 53))[:3] == ("failed", 2, reason)
+
+
 async def test_a_floods_wait_is_kept_across_a_restart(
     sandbox: BotAPISandbox, settings: Settings, store: Storage
 ) -> None:
@@ -313,3 +334,51 @@ async def test_at_two_a_second_one_copy_at_a_time_still_goes(
     async with delivering(sandbox, settings, store, limits) as running:
         counts = await running.settled(await running.publish(news()), timeout=10)
     assert counts[DeliveryStatus.SENT] == 3
+
+
+async def test_outcomes_the_database_refused_are_recorded_at_the_next_flush(
+    sandbox: BotAPISandbox, settings: Settings, store: Storage
+) -> None:
+    for chat in (54, 55):
+        await subscribe(store, chat, "UA-74")
+    store.outbox.record = LockedDatabase(store.outbox.record, times=2)  # type: ignore[method-assign]
+    async with delivering(sandbox, settings, store) as running:
+        counts = await running.settled(await running.publish(news()))
+    assert counts[DeliveryStatus.SENT] == 2
+    assert [len(sandbox.sent(chat)) for chat in (54, 55)] == [1, 1]  # each once
+
+
+async def test_outcomes_being_written_at_the_stop_are_written_before_it_returns(
+    sandbox: BotAPISandbox, settings: Settings, store: Storage
+) -> None:
+    """The stop cancels the flush that is writing (a slow disk): its outcomes are written
+    again by the stop's own flush, not left 'sending' for the next start."""
+    await subscribe(store, 56, "UA-74")
+    record = store.outbox.record
+    writing = asyncio.Event()
+
+    async def slowly(results: Sequence[DeliveryResult]) -> None:
+        writing.set()
+        await asyncio.sleep(0.5)
+        await record(results)
+
+    store.outbox.record = slowly  # type: ignore[method-assign]
+    async with delivering(sandbox, settings, store) as running:
+        item_id = await running.publish(news())
+        await writing.wait()
+    assert (await store.outbox.counts(item_id))[DeliveryStatus.SENT] == 1
+
+
+async def test_a_copy_on_its_way_as_its_item_is_corrected_is_edited_once_recorded(
+    sandbox: BotAPISandbox, settings: Settings, store: Storage
+) -> None:
+    await subscribe(store, 57, "UA-74")
+    sandbox.set_fault(57, ChatFault("hold", times=1))
+    async with delivering(sandbox, settings, store) as running:
+        item_id = await running.publish(news(title="Зустріч о 10:00"))
+        await sandbox.wait_until(lambda: sandbox.held == 1)
+        assert await store.editorial.correct(item_id, "Зустріч об 11:00", "", 1) == 1
+        sandbox.release()
+        await sandbox.wait_until(lambda: any(copy.edits for copy in sandbox.sent(57)))
+    [copy] = sandbox.sent(57)
+    assert copy.plain_text.startswith("Зустріч об 11:00") and copy.edits == 1

@@ -144,6 +144,7 @@ async def test_renewals_a_locked_database_refuses_are_tried_again_sending_nothin
         _owner, until = await lease_of(store)
         await asyncio.sleep(2 * SHORT.lease_ttl)
         assert len(renewals) <= 1 + 6  # the first acquisition, then one each 0.8 s
+        assert renewals[1] - renewals[0] >= SHORT.lease_ttl / 3 - 0.05  # the first too
         _owner, until = await lease_of(store)
         locked.locked = True
         # Past the point of no new sends (a second before the expiry), not yet expired:

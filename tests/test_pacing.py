@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import math
 import random
 
 import pytest
 
-from infra.pacing import Lane, PaceLimits, Pacer
+from infra.pacing import Lane, PaceLimits, Pacer, _Budget
 from infra.settings import Settings
 from jobs.delivery import DeliveryLimits
 from sandbox import BotAPISandbox, ChatFault, RateLimits
@@ -376,3 +377,30 @@ def test_paid_broadcasts_go_at_1000_a_second_and_everything_else_still_at_the_ra
     assert (paid.rate, paid.free) == (1000, 30)  # /latest's answers do not pay
     unpaid = DeliveryLimits(overall_per_second=20).pace()
     assert (unpaid.rate, unpaid.free) == (20, 20)
+
+
+def test_a_send_waits_for_the_second_of_an_answered_one_not_for_the_one_in_flight() -> None:
+    """Two a second: one answered at 0.1 s, one in flight since 0.5 s. The next may start at
+    1.1 s, when the answered one leaves the window, whenever the one in flight is answered."""
+    budget = _Budget(rate=2, margin=0.0, tolerance=3.0, catch_up=0.05)
+    budget.start(0.0)
+    budget.answered(0.1)
+    budget.start(0.5)
+    assert budget.ready_at(0.6) == 1.1
+    budget.start(1.1)  # now two in flight: the next waits for an answer
+    assert budget.ready_at(1.2) == math.inf
+
+
+def test_a_pacer_that_met_a_hundred_thousand_chats_forgets_only_the_idle_ones() -> None:
+    pacer = Pacer(PaceLimits(chat_interval=1.0, chat_burst=1))
+    many = Pacer._FORGET_AFTER
+    for chat in range(many):
+        pacer.chat_sent(chat, group=False, now=0.0)
+    pacer.chat_sent(many, group=False, now=0.5)  # every chat still within its second
+    assert pacer.chat_delay(7, group=False, now=0.5) == 0.5
+    pacer.chat_sent(many + 1, group=False, now=2.0)  # the idle ones are forgotten now
+    assert pacer.chat_delay(7, group=False, now=2.0) == 0.0
+    assert pacer.chat_delay(many + 1, group=False, now=2.0) == 1.0
+    # Chat 7's answer came late, its entry forgotten meanwhile: its second counts from it.
+    pacer.chat_answered(7, group=False, now=2.1)
+    assert pacer.chat_delay(7, group=False, now=2.1) == pytest.approx(1.0)

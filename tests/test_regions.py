@@ -506,6 +506,20 @@ def test_a_typo_goes_to_the_closest_names_all_of_them_and_only_them() -> None:
     assert match_region("Бахмич").region == get_region("UA-74")
 
 
+def test_each_name_keeps_its_own_typo_budget() -> None:
+    """«Суим» (Суми, two letters swapped): a shorter name over its own budget comes first in
+    the list of near names, and Суми, within its budget, is still found."""
+    assert match_region("Суим").region == get_region("UA-59")
+
+
+def test_a_tie_offers_every_name_of_it_first() -> None:
+    """«Каів» is one edit from Канів (Черкащина) and one from a name of Kyiv; «Хмельником»
+    from Хмільником (Вінниччина) and Хмельницьким: both first, in the regions' order."""
+    assert _suggested("Каів")[:2] == ["UA-30", "UA-71"]
+    assert _suggested("Хмельником")[:2] == ["UA-05", "UA-68"]
+    assert set(_suggested("Кременчці")[:2]) == {"UA-53", "UA-61"}
+
+
 @pytest.mark.parametrize(
     ("text", "first"),
     [

@@ -15,6 +15,7 @@ from aiogram import Bot, Dispatcher, F, Router
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
+    ClientDecodeError,
     TelegramBadRequest,
     TelegramConflictError,
     TelegramForbiddenError,
@@ -414,6 +415,17 @@ async def test_faults(
     sandbox.clear_faults()
     await bot.send_message(USER, "cleared")
     assert len(sandbox.sent(USER)) == 2
+
+
+async def test_a_bad_gateway_is_a_proxys_page_not_a_bot_api_answer(
+    sandbox: BotAPISandbox, bot: Bot
+) -> None:
+    sandbox.set_fault(USER, ChatFault("bad_gateway", times=1))
+    with pytest.raises(ClientDecodeError, match="<title>502 Bad Gateway</title>"):
+        await bot.send_message(USER, "x")  # aiogram's own session reads no JSON in it
+    assert sandbox.errors[502] == 1
+    await bot.send_message(USER, "cleared after one call")
+    assert len(sandbox.sent(USER)) == 1
 
 
 async def test_migrate_flood_and_delay_faults(sandbox: BotAPISandbox, bot: Bot) -> None:
