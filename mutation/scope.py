@@ -22,7 +22,7 @@ import pytest
 from mutation.plan import RUN_EQUIVALENTS, equivalent, tests_by_module
 
 KILLERS = "killers.tsv"  # in mutants/, where mutmut runs the tests: function, test that failed
-TEST_LIMIT = 30  # seconds: a test of a mutant that runs longer has been stopped by it
+TEST_LIMIT = 3  # seconds at least: a test of a mutant that runs longer was held up by it
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -64,10 +64,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
-    """A mutant may make a test wait for ever (a pacer that never grants a turn): mutmut's
-    own limit is on CPU time, which a waiting test does not use, and on a wall time made from
-    every test of the function. A test of a mutant fails after ten times its clean duration
-    (at least TEST_LIMIT seconds) instead."""
+    """A mutant may make a test wait for ever (a pacer that never grants a turn), or for its
+    timeout (5 or 10 s of waiting for a copy that never comes): mutmut's own limit is on CPU
+    time, which a waiting test does not use, and on a wall time made from every test of the
+    function. A test of a mutant fails after ten times its clean duration (at least
+    TEST_LIMIT seconds) instead: held up that long, it has noticed the mutant."""
     mutant = os.environ.get("MUTANT_UNDER_TEST", "")
     if "__mutmut_" not in mutant:
         return (yield)
