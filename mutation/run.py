@@ -19,6 +19,7 @@ reports the last run again (after equivalent.toml changed, say).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import fnmatch
 import json
 import os
@@ -42,6 +43,7 @@ from mutation.plan import (
     load_equivalents,
     split_mutant,
 )
+from mutation.scope import CAUGHT, KILLERS
 
 THRESHOLD = 90.0
 # mutmut's exit codes of a mutant's test run, as `mutmut results` names them.
@@ -101,9 +103,29 @@ def main() -> int:
         print(f"mutmut failed (exit status {code}, above); no score")
         return 2
     minutes = (time.monotonic() - started) / 60
+    remember_catches()
     used = resource.getrusage(resource.RUSAGE_CHILDREN)
     print(f"\nCPU time of mutmut and its children: {(used.ru_utime + used.ru_stime) / 60:.1f} min")
     return report(modules, load_equivalents(), minutes)
+
+
+def remember_catches() -> None:
+    """mutation/caught.tsv: each mutant killed in this run, with the first test that failed
+    for it (kept from the last run for mutants this run did not kill). mutation/scope.py
+    tries that test first next time: most mutants then cost one test."""
+    caught: dict[str, str] = {}
+    with contextlib.suppress(FileNotFoundError):
+        for line in (ROOT / CAUGHT).read_text(encoding="utf-8").splitlines():
+            key, _, test = line.partition("\t")
+            caught[key] = test
+    fresh: dict[str, str] = {}
+    with contextlib.suppress(FileNotFoundError):
+        for line in (ROOT / "mutants" / KILLERS).read_text(encoding="utf-8").splitlines():
+            key, _, test = line.partition("\t")
+            fresh.setdefault(key, test)
+    caught.update(fresh)
+    lines = [f"{key}\t{test}\n" for key, test in sorted(caught.items())]
+    (ROOT / CAUGHT).write_text("".join(lines), encoding="utf-8")
 
 
 def check_selection(modules: list[Module]) -> None:

@@ -21,7 +21,8 @@ import pytest
 
 from mutation.plan import RUN_EQUIVALENTS, equivalent, tests_by_module
 
-KILLERS = "killers.tsv"  # in mutants/, where mutmut runs the tests: function, test that failed
+KILLERS = "killers.tsv"  # in mutants/, where mutmut runs the tests: mutant, test that failed
+CAUGHT = "mutation/caught.tsv"  # the last run's: mutant, the first test that failed
 TEST_LIMIT = 3  # seconds at least: a test of a mutant that runs longer was held up by it
 
 
@@ -44,15 +45,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     duration = state().duration_by_test
     function = mutant.rpartition("__mutmut_")[0]
     of_function, of_module = _killers(function, module)
+    last_time = _caught_before().get(mutant)
 
     def order(item: pytest.Item) -> tuple[int, float]:
-        """Tests that caught mutants of this function, then of its module, the cheapest
-        catch first (seconds per mutant caught); then the rest, quickest first."""
+        """The test that caught this mutant in the last run; tests that caught mutants of
+        this function, then of its module, in this run, the cheapest catch first (seconds per
+        mutant caught); then the rest, quickest first."""
         seconds = duration.get(item.nodeid, 0.0)
-        for tier, caught in enumerate((of_function, of_module)):
+        if item.nodeid == last_time:
+            return 0, seconds
+        for tier, caught in enumerate((of_function, of_module), start=1):
             if item.nodeid in caught:
                 return tier, seconds / caught[item.nodeid]
-        return 2, seconds
+        return 3, seconds
 
     keep = [item for item in items if item.nodeid.partition("::")[0] in files]
     keep.sort(key=order)
@@ -90,11 +95,11 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    """A test that failed for a mutant is tried first for the next mutants of its function:
-    the same test tends to catch them (and a slow catch, at a timeout, is paid once)."""
+    """A test that failed for a mutant is tried first for the next mutants of its function
+    and module (the same test tends to catch them), and for this mutant in the next run."""
     mutant = os.environ.get("MUTANT_UNDER_TEST", "")
     if "__mutmut_" in mutant and report.failed:
-        line = f"{mutant.rpartition('__mutmut_')[0]}\t{report.nodeid}\n"
+        line = f"{mutant}\t{report.nodeid}\n"
         with open(KILLERS, "a", encoding="utf-8") as killers:  # one short append: atomic
             killers.write(line)
 
@@ -106,7 +111,8 @@ def _killers(function: str, module: str) -> tuple[dict[str, int], dict[str, int]
     of_module: dict[str, int] = {}
     with contextlib.suppress(FileNotFoundError), open(KILLERS, encoding="utf-8") as killers:
         for line in killers:
-            name, _, test = line.rstrip("\n").partition("\t")
+            key, _, test = line.rstrip("\n").partition("\t")
+            name = key.rpartition("__mutmut_")[0]
             if name == function:
                 of_function[test] = of_function.get(test, 0) + 1
             elif name.startswith(module + ".x"):
@@ -114,14 +120,30 @@ def _killers(function: str, module: str) -> tuple[dict[str, int], dict[str, int]
     return of_function, of_module
 
 
+def _caught_before() -> dict[str, str]:
+    """mutation/caught.tsv: mutant -> the test that caught it in the last run (run.py writes
+    it). Only an order: a test that no longer catches its mutant costs one test's time."""
+    caught: dict[str, str] = {}
+    with contextlib.suppress(OSError), open(_root() / CAUGHT, encoding="utf-8") as lines:
+        for line in lines:
+            key, _, test = line.rstrip("\n").partition("\t")
+            caught[key] = test
+    return caught
+
+
+def _root() -> Path:
+    """The project's root: mutmut runs the tests inside mutants/."""
+    here = Path.cwd()
+    return here.parent if here.name == "mutants" else here
+
+
 def _listed(mutant: str) -> bool:
     """In equivalent.toml (when that cannot be told, the mutant runs: never a false kill).
     mutmut runs the tests inside mutants/; the mutants are read from the project's root."""
     from mutmut.utils.file_utils import change_cwd
 
-    here = Path.cwd()
     try:
-        with change_cwd(here.parent if here.name == "mutants" else here):
+        with change_cwd(_root()):
             return equivalent(mutant) is not None
     except Exception:  # an unreadable mutants/ folder: run the tests
         return False
