@@ -168,6 +168,7 @@ class DeliveryWorker:
         self._in_flight: set[int] = set()  # chat ids with a request out
         self._tasks: set[asyncio.Task[None]] = set()
         self._results: list[tuple[DeliveryResult, Delivery]] = []  # to record
+        self._recording = 0  # results being recorded now (taken from _results)
         self._catching_up: set[asyncio.Task[None]] = set()
         self._items: dict[tuple[int, int], Item | None] = {}  # (item id, revision) -> item
         self._texts: dict[tuple[int, int, str], str] = {}  # (item id, revision, language)
@@ -372,7 +373,9 @@ class DeliveryWorker:
             await self._wait(await self._idle_wait(now))
 
     def _free_slots(self) -> int:
-        return self.limits.max_in_flight - len(self._tasks) - len(self._results)
+        # A batch being recorded holds its places until it is written: its rows are still
+        # 'sending', and a kill now would send them again.
+        return self.limits.max_in_flight - len(self._tasks) - len(self._results) - self._recording
 
     async def _idle_wait(self, now: float) -> float:
         """Until the next retry is due, or a second (rows from other processes), or a wake."""
@@ -675,6 +678,7 @@ class DeliveryWorker:
         if not self._results:
             return
         batch, self._results = self._results, []
+        self._recording = len(batch)
         try:
             await self.store.outbox.record([result for result, _delivery in batch])
         except asyncio.CancelledError:  # the stop cancels the loop's flush: the next records
@@ -688,6 +692,8 @@ class DeliveryWorker:
                 log.exception("could not record %d delivery results", len(batch))
             self._results = batch + self._results
             return
+        finally:
+            self._recording = 0
         for _result, delivery in batch:
             self._in_flight.discard(delivery.chat_id)
             self._slots.release()
