@@ -24,6 +24,7 @@ from mutation.plan import RUN_EQUIVALENTS, equivalent, tests_by_module
 KILLERS = "killers.tsv"  # in mutants/, where mutmut runs the tests: mutant, test that failed
 CAUGHT = "mutation/caught.tsv"  # the last run's: mutant, the first test that failed
 TEST_LIMIT = 3  # seconds at least: a test of a mutant that runs longer was held up by it
+GRACE = 2  # seconds for that test to fail once told to
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -80,8 +81,18 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     from mutmut.state import state
 
     clean = state().duration_by_test.get(item.nodeid, 0.0)
+    expired = False
 
     def expire(_signal: int, _frame: object) -> None:
+        """The TimeoutError fails the test, unless it lands in a task that a busy loop of the
+        mutant's keeps going (the pacer's server granting nothing for ever): the test then
+        still runs GRACE seconds later, and the process ends as a failed test does."""
+        nonlocal expired
+        if expired:
+            _record(mutant, item.nodeid)
+            os._exit(pytest.ExitCode.TESTS_FAILED)
+        expired = True
+        signal.alarm(GRACE)
         raise TimeoutError(f"{item.nodeid}: over {limit} s with {mutant}")
 
     limit = max(TEST_LIMIT, math.ceil(10 * clean))
@@ -99,9 +110,12 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     and module (the same test tends to catch them), and for this mutant in the next run."""
     mutant = os.environ.get("MUTANT_UNDER_TEST", "")
     if "__mutmut_" in mutant and report.failed:
-        line = f"{mutant}\t{report.nodeid}\n"
-        with open(KILLERS, "a", encoding="utf-8") as killers:  # one short append: atomic
-            killers.write(line)
+        _record(mutant, report.nodeid)
+
+
+def _record(mutant: str, test: str) -> None:
+    with open(KILLERS, "a", encoding="utf-8") as killers:  # one short append: atomic
+        killers.write(f"{mutant}\t{test}\n")
 
 
 def _killers(function: str, module: str) -> tuple[dict[str, int], dict[str, int]]:
