@@ -48,7 +48,6 @@ class Lane(IntEnum):
 class PaceLimits:
     rate: float = 30.0  # messages per second in all
     free_rate: float | None = None  # messages without allow_paid_broadcast (None: `rate`)
-    margin: float = 0.0  # seconds added to the window (none needed: see `_Budget`)
     tolerance: float = 3.0  # sends a late sender may catch up on the even spacing...
     catch_up: float = 0.05  # ...or this many seconds' worth, whichever is more
     chat_interval: float = 1.05  # private chats and channels: about one a second...
@@ -65,8 +64,8 @@ class _Budget:
     """At most `limit` sends in any `window` seconds, each counted from its start until
     `window` after its answer, and spread `1 / rate` apart (GCRA)."""
 
-    def __init__(self, rate: float, margin: float, tolerance: float, catch_up: float) -> None:
-        self.window = 1.0 + margin
+    def __init__(self, rate: float, tolerance: float, catch_up: float) -> None:
+        self.window = 1.0  # Telegram's second: no margin needed, since a send stays in it
         self.limit = max(1, math.floor(rate))
         self.interval = 1.0 / rate
         self.tolerance = min(max(tolerance * self.interval, catch_up), self.window)
@@ -119,9 +118,9 @@ class Pacer:
     def __init__(self, limits: PaceLimits | None = None) -> None:
         self.limits = limits or PaceLimits()
         limits = self.limits
-        self._all = _Budget(limits.rate, limits.margin, limits.tolerance, limits.catch_up)
+        self._all = _Budget(limits.rate, limits.tolerance, limits.catch_up)
         self._free = (
-            _Budget(limits.free, limits.margin, limits.tolerance, limits.catch_up)
+            _Budget(limits.free, limits.tolerance, limits.catch_up)
             if self.limits.free < self.limits.rate
             else None
         )

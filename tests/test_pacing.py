@@ -10,7 +10,7 @@ import random
 
 import pytest
 
-from infra.pacing import Lane, PaceLimits, Pacer, _Budget
+from infra.pacing import ChatBusyError, Lane, PaceLimits, Pacer, _Budget
 from infra.settings import Settings
 from jobs.delivery import DeliveryLimits
 from sandbox import BotAPISandbox, ChatFault, RateLimits
@@ -210,6 +210,12 @@ async def test_a_slot_granted_to_a_busy_chat_goes_back_to_the_budget() -> None:
     start = pacer.now()
     paid = await asyncio.wait_for(asyncio.gather(*(send(20 + n, True) for n in range(5))), 5)
     assert [at - start < 0.9 for at in sorted(paid)] == [True] * 4 + [False]
+    # A paid send never counted in the free budget: its slot given back gives it nothing.
+    await asyncio.wait_for(asyncio.gather(send(3, True), send(3, True)), timeout=5)
+    await asyncio.sleep(1.1)
+    start = pacer.now()
+    free = await asyncio.wait_for(asyncio.gather(*(send(30 + n) for n in range(3))), 5)
+    assert [at - start < 0.9 for at in sorted(free)] == [True, True, False]
 
 
 # --- end to end: the bot against a strict sandbox ---------------------------------------------
@@ -382,7 +388,7 @@ def test_paid_broadcasts_go_at_1000_a_second_and_everything_else_still_at_the_ra
 def test_a_send_waits_for_the_second_of_an_answered_one_not_for_the_one_in_flight() -> None:
     """Two a second: one answered at 0.1 s, one in flight since 0.5 s. The next may start at
     1.1 s, when the answered one leaves the window, whenever the one in flight is answered."""
-    budget = _Budget(rate=2, margin=0.0, tolerance=3.0, catch_up=0.05)
+    budget = _Budget(rate=2, tolerance=3.0, catch_up=0.05)
     budget.start(0.0)
     budget.answered(0.1)
     budget.start(0.5)
@@ -404,3 +410,150 @@ def test_a_pacer_that_met_a_hundred_thousand_chats_forgets_only_the_idle_ones() 
     # Chat 7's answer came late, its entry forgotten meanwhile: its second counts from it.
     pacer.chat_answered(7, group=False, now=2.1)
     assert pacer.chat_delay(7, group=False, now=2.1) == pytest.approx(1.0)
+
+
+# --- one chat's wait -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("group", [False, True])
+async def test_a_send_that_waits_for_its_chat_sleeps_rather_than_take_slots_meanwhile(
+    group: bool,
+) -> None:
+    """The chat's second send waits for it (half a second; a group its second, which a private
+    chat's burst of three would not make it wait): it is granted one slot, when it may go, not
+    one every 1/30 s meanwhile (each would hold up the other chats' sends)."""
+    limits = PaceLimits(rate=30, chat_interval=0.5, chat_burst=3 if group else 1, group_interval=1)
+    pacer = Pacer(limits)
+    for _ in range(2):
+        async with pacer.turn(Lane.BROADCAST, -7 if group else 7, group=group):
+            pass
+    assert pacer.granted == 2
+
+
+async def test_a_groups_second_send_waits_the_group_interval_while_the_first_is_in_flight() -> (
+    None
+):
+    """A group's pace counts from a send's start too, not only from its answer: the second
+    copy, started while the first is still out (a slow round trip), waits `group_interval`
+    (0.5 s here), not a private chat's interval (0.1 s)."""
+    pacer = Pacer(PaceLimits(chat_interval=0.1, chat_burst=1, group_interval=0.5))
+    started: list[float] = []
+
+    async def send(hold: float) -> None:
+        async with pacer.turn(Lane.BROADCAST, -5, group=True):
+            started.append(pacer.now())
+            await asyncio.sleep(hold)
+
+    first = asyncio.create_task(send(2.0))
+    await until(lambda: len(started) == 1)
+    await asyncio.wait_for(send(0.0), timeout=5)
+    assert started[1] - started[0] >= 0.45
+    await first
+
+
+async def test_two_sends_to_one_group_at_once_keep_the_group_interval() -> None:
+    """Both sends find the group free and ask for a slot; the second, granted after the first
+    took the group's turn, gives its slot back and waits the group's interval (0.5 s), which a
+    private chat's burst (three, 1 s apart) would not have made it wait."""
+    pacer = Pacer(PaceLimits(chat_interval=1.0, chat_burst=3, group_interval=0.5))
+    started: list[float] = []
+
+    async def send() -> None:
+        async with pacer.turn(Lane.BROADCAST, -5, group=True):
+            started.append(pacer.now())
+
+    await asyncio.wait_for(asyncio.gather(send(), send()), timeout=5)
+    assert started[1] - started[0] >= 0.45
+
+
+async def test_a_deletion_does_not_wait_for_the_chats_pace() -> None:
+    """Telegram does not count a deletion as a message: it goes at once to a chat that may
+    not get another message for 5 s."""
+    pacer = Pacer(PaceLimits(chat_interval=5.0, chat_burst=1))
+    async with pacer.turn(Lane.BROADCAST, 7):
+        pass
+    assert pacer.chat_delay(7, group=False) > 4
+    start = pacer.now()
+    async with pacer.turn(Lane.BROADCAST, 7, counted=False):
+        pass
+    assert pacer.now() - start < 1
+
+
+async def test_a_chat_busy_longer_than_the_wait_allowed_is_refused_with_its_delay() -> None:
+    pacer = Pacer(PaceLimits(chat_interval=5.0, chat_burst=1))
+    async with pacer.turn(Lane.ANSWER, 7, max_wait=3.0):
+        pass
+    with pytest.raises(ChatBusyError) as refused:
+        async with pacer.turn(Lane.ANSWER, 7, max_wait=3.0):
+            pass
+    assert 4 < refused.value.delay <= 5
+    assert pacer.granted == 1 and pacer.active == 0
+
+
+@pytest.mark.parametrize("moment", ["waiting", "granted"])
+async def test_a_send_cancelled_while_it_waits_or_as_its_slot_comes_leaves_the_budgets_whole(
+    moment: str,
+) -> None:
+    """A send cancelled (the worker stopping, a handler timing out) never went, whether it was
+    still waiting or its slot had just been granted: afterwards the budgets let through what
+    they would have (two a second, one of them not paid), no more and no fewer."""
+    pacer = Pacer(PaceLimits(rate=2, free_rate=1))
+    pacer.flooded(None, 0.3, group=False)  # everyone waits 0.3 s
+
+    async def send(paid: bool) -> float:
+        async with pacer.turn(Lane.BROADCAST, paid=paid):
+            return pacer.now()
+
+    cancelled = asyncio.create_task(send(True))
+    await until(lambda: pacer.active == 1)  # in the lane
+    if moment == "granted":
+        while pacer.granted == 0:  # noqa: ASYNC110 (sleep(0): cancelled before the task wakes)
+            await asyncio.sleep(0)
+    cancelled.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await cancelled
+    assert pacer.granted == (1 if moment == "granted" else 0)
+    await asyncio.sleep(1.4)  # the pause and the window of the slot given back end
+    start = pacer.now()
+    paid = await asyncio.wait_for(asyncio.gather(*(send(True) for _ in range(3))), 5)
+    assert [at - start < 0.9 for at in sorted(paid)] == [True, True, False]
+    await asyncio.sleep(1.1)
+    start = pacer.now()
+    free = await asyncio.wait_for(asyncio.gather(send(False), send(False)), 5)
+    assert [at - start < 0.9 for at in sorted(free)] == [True, False]
+
+
+async def test_a_paid_copy_is_not_held_up_by_answers_that_used_the_free_budget() -> None:
+    """Answers have used the free rate (one a second here, in flight): a paid copy still goes
+    at once, within the paid rate."""
+    pacer = Pacer(PaceLimits(rate=4, free_rate=1))
+    answered = asyncio.Event()
+
+    async def answer() -> None:
+        async with pacer.turn(Lane.ANSWER, 5):
+            await answered.wait()
+
+    held = asyncio.create_task(answer())
+    await until(lambda: pacer.granted == 1)
+    start = pacer.now()
+    async with asyncio.timeout(5):
+        async with pacer.turn(Lane.BROADCAST, 6, paid=True):
+            went = pacer.now()
+    assert went - start < 0.5
+    answered.set()
+    await held
+
+
+async def test_a_pacer_below_two_a_second_sends_one_a_window() -> None:
+    times = await grant_times(Pacer(PaceLimits(rate=1)), 2)
+    assert times[1] - times[0] >= 0.95
+
+
+async def test_the_pacer_counts_each_request_and_its_time_from_the_grant() -> None:
+    """The mean round trip bench/broadcast.py prints: requests done, and their seconds."""
+    pacer = Pacer()
+    for hold in (0.1, 0.2):
+        async with pacer.turn(Lane.ANSWER):
+            await asyncio.sleep(hold)
+    assert pacer.turns == 2
+    assert 0.3 <= pacer.turn_seconds < 5
