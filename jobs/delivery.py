@@ -167,8 +167,8 @@ class DeliveryWorker:
         self._slots = asyncio.Semaphore(self.limits.max_in_flight)
         self._in_flight: set[int] = set()  # chat ids with a request out
         self._tasks: set[asyncio.Task[None]] = set()
-        self._results: list[tuple[DeliveryResult, Delivery]] = []  # to record
-        self._recording = 0  # results being recorded now (taken from _results)
+        # To record; a batch being recorded stays here (holding its places) until written.
+        self._results: list[tuple[DeliveryResult, Delivery]] = []
         self._catching_up: set[asyncio.Task[None]] = set()
         self._items: dict[tuple[int, int], Item | None] = {}  # (item id, revision) -> item
         self._texts: dict[tuple[int, int, str], str] = {}  # (item id, revision, language)
@@ -373,9 +373,7 @@ class DeliveryWorker:
             await self._wait(await self._idle_wait(now))
 
     def _free_slots(self) -> int:
-        # A batch being recorded holds its places until it is written: its rows are still
-        # 'sending', and a kill now would send them again.
-        return self.limits.max_in_flight - len(self._tasks) - len(self._results) - self._recording
+        return self.limits.max_in_flight - len(self._tasks) - len(self._results)
 
     async def _idle_wait(self, now: float) -> float:
         """Until the next retry is due, or a second (rows from other processes), or a wake."""
@@ -677,23 +675,20 @@ class DeliveryWorker:
     async def _flush_once(self) -> None:
         if not self._results:
             return
-        batch, self._results = self._results, []
-        self._recording = len(batch)
+        # The batch stays in `_results` until it is written: its rows are still 'sending', so
+        # it keeps its places in flight (a kill now would send them again), and a failed or
+        # cancelled write (the stop cancels the loop's flush) leaves it for the next flush.
+        # Flushes take turns, and results only ever join at the end.
+        batch = self._results[:]
         try:
             await self.store.outbox.record([result for result, _delivery in batch])
-        except asyncio.CancelledError:  # the stop cancels the loop's flush: the next records
-            self._results = batch + self._results
-            raise
         except Exception as exc:
-            # Keep them: the next flush tries again (a busy database, say).
-            if isinstance(exc, _TRANSIENT):
+            if isinstance(exc, _TRANSIENT):  # a busy database, say
                 log.warning("could not record %d delivery results yet: %s", len(batch), exc)
             else:
                 log.exception("could not record %d delivery results", len(batch))
-            self._results = batch + self._results
             return
-        finally:
-            self._recording = 0
+        del self._results[: len(batch)]
         for _result, delivery in batch:
             self._in_flight.discard(delivery.chat_id)
             self._slots.release()

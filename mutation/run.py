@@ -43,7 +43,7 @@ from mutation.plan import (
     load_equivalents,
     split_mutant,
 )
-from mutation.scope import CAUGHT, KILLERS
+from mutation.scope import CAUGHT, KILLERS, caught_before
 
 THRESHOLD = 90.0
 # mutmut's exit codes of a mutant's test run, as `mutmut results` names them.
@@ -113,11 +113,7 @@ def remember_catches() -> None:
     """mutation/caught.tsv: each mutant killed in this run, with the first test that failed
     for it (kept from the last run for mutants this run did not kill). mutation/scope.py
     tries that test first next time: most mutants then cost one test."""
-    caught: dict[str, str] = {}
-    with contextlib.suppress(FileNotFoundError):
-        for line in (ROOT / CAUGHT).read_text(encoding="utf-8").splitlines():
-            key, _, test = line.partition("\t")
-            caught[key] = test
+    caught = caught_before()
     fresh: dict[str, str] = {}
     with contextlib.suppress(FileNotFoundError):
         for line in (ROOT / "mutants" / KILLERS).read_text(encoding="utf-8").splitlines():

@@ -46,7 +46,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     duration = state().duration_by_test
     function = mutant.rpartition("__mutmut_")[0]
     of_function, of_module = _killers(function, module)
-    last_time = _caught_before().get(mutant)
+    last_time = caught_before().get(mutant)
 
     def order(item: pytest.Item) -> tuple[int, float]:
         """The test that caught this mutant in the last run; tests that caught mutants of
@@ -134,7 +134,7 @@ def _killers(function: str, module: str) -> tuple[dict[str, int], dict[str, int]
     return of_function, of_module
 
 
-def _caught_before() -> dict[str, str]:
+def caught_before() -> dict[str, str]:
     """mutation/caught.tsv: mutant -> the test that caught it in the last run (run.py writes
     it). Only an order: a test that no longer catches its mutant costs one test's time."""
     caught: dict[str, str] = {}
