@@ -70,7 +70,8 @@ class DeliveryLimits:
     paid_broadcast: bool = False
     # A little over Telegram's figures, so that network jitter never lands two messages
     # inside Telegram's window.
-    chat_interval: float = 1.05  # private chats and channels: one message a second
+    chat_interval: float = 1.05  # private chats and channels: one message a second...
+    chat_burst: int = 3  # ...after a short burst (1: none, Telegram at its strictest)
     group_interval: float = 3.05  # groups: 20 a minute
     max_attempts: int = 5  # for 5xx and network errors
     backoff_base: float = 2.0
@@ -88,6 +89,7 @@ class DeliveryLimits:
             rate=self.rate,
             free_rate=self.overall_per_second if self.paid_broadcast else None,
             chat_interval=self.chat_interval,
+            chat_burst=self.chat_burst,
             group_interval=self.group_interval,
         )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -425,23 +426,27 @@ async def test_stats_show_what_the_worker_did(
     ), answer.plain_text
 
 
+@pytest.mark.parametrize("at_once", [True, False], ids=["at once", "each after the last"])
 async def test_per_chat_pace_is_kept_without_429s(
-    sandbox: BotAPISandbox, settings: Settings, store: Storage
+    at_once: bool, sandbox: BotAPISandbox, settings: Settings, store: Storage
 ) -> None:
-    # The sandbox enforces one message a second per chat (burst 1); three items in a row.
+    """Telegram at its strictest (one message a second per chat, no burst) and the worker set
+    to match: three items to one chat, published at once or each after the copy before was
+    recorded (nothing of the chat in flight then), arrive a second apart and none is refused."""
     sandbox.limits = RateLimits(per_chat_burst=1)
     await subscribe(store, 70, "UA-74")
-    # Pacing a little wider than the default, so that a loaded CI machine cannot bunch two.
-    async with delivering(sandbox, settings, store, DeliveryLimits(chat_interval=1.2)) as running:
+    limits = DeliveryLimits(chat_interval=1.2, chat_burst=1)
+    async with delivering(sandbox, settings, store, limits) as running:
         for number in range(3):
-            await running.publish(news(title=f"Новина {number}"))
+            item_id = await running.publish(news(title=f"Новина {number}"))
+            if not at_once:
+                assert (await running.settled(item_id))[DeliveryStatus.SENT] == 1
         await running.settled(timeout=10)
-    assert [m.plain_text.split("\n")[0] for m in sandbox.sent(70)] == [
-        "Новина 0",
-        "Новина 1",
-        "Новина 2",
-    ]
+    copies = sandbox.sent(70)
+    assert [m.plain_text.split("\n")[0] for m in copies] == ["Новина 0", "Новина 1", "Новина 2"]
     assert sandbox.errors[429] == 0
+    arrived = [copy.arrived for copy in copies]
+    assert all(later - earlier >= 1.0 for earlier, later in itertools.pairwise(arrived))
 
 
 async def test_one_worker_per_database(
