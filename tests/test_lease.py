@@ -63,10 +63,12 @@ class LockedDatabase:
         self.method = method
         self.times = times
         self.locked = False
+        self.refused = 0
 
     async def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self.locked or self.times > 0:
             self.times = max(0, self.times - 1)
+            self.refused += 1
             raise sqlite3.OperationalError("database is locked")
         return await self.method(*args, **kwargs)
 
@@ -141,16 +143,19 @@ async def test_renewals_a_locked_database_refuses_are_tried_again_sending_nothin
     locked = LockedDatabase(counted)
     store.leases.acquire = locked  # type: ignore[method-assign]
     async with delivering(sandbox, settings, store, SHORT) as running:
-        _owner, until = await lease_of(store)
+        await lease_of(store)
         await asyncio.sleep(2 * SHORT.lease_ttl)
         assert len(renewals) <= 1 + 6  # the first acquisition, then one each 0.8 s
         assert renewals[1] - renewals[0] >= SHORT.lease_ttl / 3 - 0.05  # the first too
-        _owner, until = await lease_of(store)
         locked.locked = True
+        # The lease as the worker last renewed it: a renewal already under way when the lock
+        # came is over once the next one is refused.
+        await until(lambda: locked.refused >= 1)
+        _owner, expiry = await lease_of(store)
         # Past the point of no new sends (a second before the expiry), not yet expired:
-        await asyncio.sleep(max(0.0, until - time.time() - 0.7))
+        await asyncio.sleep(max(0.0, expiry - time.time() - 0.7))
         item_id = await running.publish(news())
-        await asyncio.sleep(max(0.0, until - time.time() + 0.5))  # expired, in the store
+        await asyncio.sleep(max(0.0, expiry - time.time() + 0.5))  # expired, in the store
         locked.locked = False
         renewed = time.monotonic()
         [copy] = await sandbox.wait_for(4, timeout=10)
