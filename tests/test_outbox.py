@@ -104,3 +104,28 @@ async def test_a_copy_is_claimed_once(store: Storage) -> None:
     assert await store.outbox.due(9, time.time()) == []
     counts = await store.outbox.counts()
     assert counts[DeliveryStatus.SENDING] == 3
+
+
+async def test_a_copy_put_off_is_due_at_its_time_and_a_claimed_one_is_left_alone(
+    store: Storage,
+) -> None:
+    """The worker puts off a copy whose chat must wait; a copy another sender claimed
+    meanwhile keeps its claim."""
+    for chat in (1, 2):
+        await subscribe(store, chat, "UA-74")
+    await store.outbox.publish(news())
+    now = time.time()
+    first, second = await store.outbox.due(9, now)
+    assert await store.outbox.claim([second.id]) == {second.id}  # another sender's
+
+    await store.outbox.defer(
+        [
+            DeliveryResult(copy.id, DeliveryStatus.PENDING, 0, next_attempt_at=now + 60)
+            for copy in (first, second)
+        ]
+    )
+
+    assert await store.outbox.due(9, now) == []
+    assert [copy.id for copy in await store.outbox.due(9, now + 61)] == [first.id]
+    counts = await store.outbox.counts()
+    assert (counts[DeliveryStatus.PENDING], counts[DeliveryStatus.SENDING]) == (1, 1)
